@@ -1,0 +1,90 @@
+"""Configuration: one Settings class, read from SHARIFY_* environment variables and an optional .env file.
+
+Nothing else in the program reads os.environ. Secrets are SecretStr: they never appear in reprs or logs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SHARIFY_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Discord: without a token, `run` starts the offline sandbox instead.
+    discord_token: SecretStr | None = None
+    dev_guild_id: int | None = Field(default=None, gt=0, description="sync commands to this guild only (instant)")
+    shard_count: int | None = Field(default=None, ge=1, le=1024)
+    shard_ids: list[int] | None = None
+
+    # Last.fm
+    lastfm_api_key: SecretStr | None = None
+    lastfm_base_url: str = "https://ws.audioscrobbler.com/2.0/"
+    lastfm_rate_per_second: float = Field(default=4.0, gt=0, le=50)
+    lastfm_burst: int = Field(default=8, ge=1, le=100)
+    lastfm_max_in_flight: int = Field(default=8, ge=1, le=100)
+
+    # Storage: MongoDB when a URI is set (production), else SQLite in data_dir.
+    mongodb_uri: SecretStr | None = None
+    database_name: str = Field(default="sharify", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")
+    data_dir: Path = Path("data")
+
+    # Google Secret Manager: secret values given as "sm://projects/P/secrets/S/versions/V" are resolved at start.
+    # Operations
+    health_host: str = "0.0.0.0"  # noqa: S104 - the pod's probes come from outside the container
+    health_port: int = Field(default=8080, ge=0, le=65535, description="0 disables the health server")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # Limits
+    max_tracks_per_playlist: int = Field(default=10_000, ge=1, le=100_000)
+    max_playlists_per_guild: int = Field(default=200, ge=1, le=10_000)
+    trash_days: int = Field(default=30, ge=1, le=365)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("discord_token", "lastfm_api_key", "mongodb_uri", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "sharify.sqlite3"
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per problem, naming the environment variable to set."""
+    lines = []
+    for e in error.errors():
+        field = str(e["loc"][0]) if e["loc"] else "?"
+        var = ENV_PREFIX + field.upper()
+        lines.append(f"  {var}: {e['msg']}")
+    return lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or exit with code 2 and one clear message listing every problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        print("Sharify cannot start: the configuration is invalid.", file=sys.stderr)  # noqa: T201
+        print("\n".join(describe_errors(e)), file=sys.stderr)  # noqa: T201
+        print("Set these environment variables (or put them in .env) and start again.", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None

@@ -1,0 +1,212 @@
+"""Storage ports: what the domain needs from a store. `storage/sqlite` and `storage/mongo` implement them.
+
+Every method is scoped by `guild_id`: a row of another guild is invisible (None / NotFound) even when its id is
+known. Writes that can race are single atomic operations or conditional updates, never read-modify-write.
+Times are always passed in (the caller owns the clock). Errors are the domain's own (`bot.domain.errors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.models import (
+    Account,
+    Entry,
+    NewEntry,
+    NewEvent,
+    NewPlaylist,
+    Playlist,
+    PlaylistEvent,
+    PlaylistMode,
+)
+
+
+class GuildSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    guild_id: int
+    manager_role_ids: tuple[int, ...] = ()
+
+
+class CachedValue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    key: str
+    value: Any  # JSON-compatible
+    stored_at: datetime
+    fresh_until: datetime  # after this the value is stale: served only when the upstream is failing
+    expires_at: datetime  # after this the value is gone
+
+
+class PlaylistRepository(Protocol):
+    async def create(self, new: NewPlaylist, *, max_per_guild: int) -> Playlist:
+        """Create a live playlist. Conflict if a live one has the same name_key in the guild; LimitExceeded if
+        the guild already has `max_per_guild` live playlists (checked atomically)."""
+        ...
+
+    async def get(self, guild_id: int, playlist_id: str) -> Playlist | None:
+        """By id, live or in the trash; None for another guild's id."""
+        ...
+
+    async def get_by_name(self, guild_id: int, name_key: str, *, deleted: bool = False) -> Playlist | None:
+        """A live playlist by name_key (or, with deleted=True, the most recently trashed one of that name)."""
+        ...
+
+    async def list(self, guild_id: int, *, deleted: bool = False, prefix: str = "", limit: int = 1000) -> list[Playlist]:
+        """Live (or trashed) playlists of the guild whose name_key starts with `prefix`, ordered by name_key."""
+        ...
+
+    async def update(
+        self,
+        guild_id: int,
+        playlist_id: str,
+        *,
+        at: datetime,
+        name: str | None = None,
+        name_key: str | None = None,
+        description: str | None = None,
+        mode: PlaylistMode | None = None,
+    ) -> Playlist:
+        """Change the given fields of a live playlist, bump revision. NotFound if not live; Conflict on a name
+        clash."""
+        ...
+
+    async def set_collaborator(
+        self,
+        guild_id: int,
+        playlist_id: str,
+        *,
+        at: datetime,
+        user_id: int | None = None,
+        role_id: int | None = None,
+        present: bool,
+    ) -> Playlist:
+        """Atomically add (present=True) or remove one collaborator user or role. NotFound if not live."""
+        ...
+
+    async def soft_delete(self, guild_id: int, playlist_id: str, *, at: datetime) -> Playlist:
+        """Move a live playlist to the trash (sets deleted_at). NotFound if not live."""
+        ...
+
+    async def restore(self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int) -> Playlist:
+        """Bring a trashed playlist back. NotFound if not in the trash; Conflict if a live playlist now has its
+        name; LimitExceeded if the guild is full."""
+        ...
+
+    async def purge_deleted(self, *, before: datetime) -> int:
+        """Hard-delete playlists trashed before `before`, with their entries. Returns how many playlists."""
+        ...
+
+    # -- entries: one row/document per track, ordered by order_key --------------------------------------------
+
+    async def append(
+        self, guild_id: int, playlist_id: str, entries: Sequence[NewEntry], *, max_tracks: int, at: datetime
+    ) -> list[Entry]:
+        """Append after every existing entry, in the given order. The slots are reserved atomically with a
+        conditional counter update: LimitExceeded if track_count + len(entries) > max_tracks. NotFound if the
+        playlist is not live."""
+        ...
+
+    async def reinsert(
+        self, guild_id: int, playlist_id: str, entries: Sequence[Entry], *, max_tracks: int, at: datetime
+    ) -> list[Entry]:
+        """Put back previously removed entries with their ids and order keys (undo). Same limit rule."""
+        ...
+
+    async def entries(
+        self, guild_id: int, playlist_id: str, *, offset: int = 0, limit: int | None = None
+    ) -> list[Entry]:
+        """Entries in order; offset/limit select a page. [] for another guild's playlist."""
+        ...
+
+    async def entry_at(self, guild_id: int, playlist_id: str, position: int) -> Entry | None:
+        """The entry at a 1-based position, or None."""
+        ...
+
+    async def get_entry(self, guild_id: int, playlist_id: str, entry_id: str) -> Entry | None: ...
+
+    async def position_of(self, guild_id: int, playlist_id: str, entry_id: str) -> int | None:
+        """1-based position of an entry, or None."""
+        ...
+
+    async def remove(self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime) -> list[Entry]:
+        """Remove the entries that still exist; returns exactly those removed (a concurrent remover gets the
+        rest). Decrements track_count by that many and bumps revision."""
+        ...
+
+    async def move(self, guild_id: int, playlist_id: str, entry_id: str, to_position: int, *, at: datetime) -> Entry:
+        """Give the entry a new order key so that it ends at 1-based `to_position` (clamped to the playlist).
+        Touches only that entry. NotFound if the entry is gone."""
+        ...
+
+    async def set_order_key(
+        self, guild_id: int, playlist_id: str, entry_id: str, order_key: str, *, at: datetime
+    ) -> Entry:
+        """Put an entry back at a known order key (undo of a move); if the key was taken meanwhile, the nearest
+        free key after it. NotFound if the entry is gone."""
+        ...
+
+
+class EventRepository(Protocol):
+    async def append(self, event: NewEvent) -> PlaylistEvent: ...
+
+    async def list(self, guild_id: int, *, playlist_id: str | None = None, limit: int = 25) -> list[PlaylistEvent]:
+        """Newest first."""
+        ...
+
+    async def last_undoable(
+        self, guild_id: int, *, actor_id: int | None = None, playlist_id: str | None = None
+    ) -> PlaylistEvent | None:
+        """Newest event not yet undone and not itself an undo, optionally by one actor / on one playlist."""
+        ...
+
+    async def mark_undone(self, guild_id: int, event_id: str) -> bool:
+        """Conditionally flip `undone`; False if it already was (a concurrent undo won)."""
+        ...
+
+
+class GuildRepository(Protocol):
+    async def settings(self, guild_id: int) -> GuildSettings: ...
+
+    async def set_manager_role(self, guild_id: int, role_id: int, *, present: bool) -> GuildSettings: ...
+
+
+class AccountRepository(Protocol):
+    async def link(self, account: Account) -> None:
+        """Upsert the user's Last.fm link."""
+        ...
+
+    async def get(self, user_id: int) -> Account | None: ...
+
+    async def unlink(self, user_id: int) -> bool: ...
+
+
+class CacheRepository(Protocol):
+    async def get(self, key: str, *, now: datetime) -> CachedValue | None:
+        """The value unless past expires_at (a stale one is returned: the caller checks fresh_until)."""
+        ...
+
+    async def put(self, key: str, value: Any, *, now: datetime, fresh_until: datetime, expires_at: datetime) -> None: ...
+
+
+class Storage(Protocol):
+    """One store: the repositories plus health. Built by `storage.open_storage(settings)`."""
+
+    @property
+    def playlists(self) -> PlaylistRepository: ...
+    @property
+    def events(self) -> EventRepository: ...
+    @property
+    def guilds(self) -> GuildRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def cache(self) -> CacheRepository: ...
+
+    async def ping(self) -> None:
+        """Raise if the store cannot answer."""
+        ...
+
+    async def close(self) -> None: ...
