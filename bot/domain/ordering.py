@@ -13,6 +13,7 @@ import random
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 BASE = len(ALPHABET)
 APPEND_WIDTH = 10  # 36**10 appends per playlist before keys would grow
+_RNG = random.Random()
 _DIGIT = {c: i for i, c in enumerate(ALPHABET)}
 
 
@@ -34,7 +35,7 @@ def _jitter(rng: random.Random) -> str:
 def between(lo: str | None, hi: str | None, rng: random.Random | None = None) -> str:
     """A key strictly between `lo` and `hi` (None means unbounded). Keys after `lo` with no upper bound extend
     `lo`, so they stay below every later append key."""
-    rng = rng or random
+    rng = rng or _RNG
     lo = lo or ""
     if hi is None:
         return lo + _jitter(rng)

@@ -7,6 +7,7 @@ Times are always passed in (the caller owns the clock). Errors are the domain's 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -54,7 +55,9 @@ class PlaylistRepository(Protocol):
         """A live playlist by name_key (or, with deleted=True, the most recently trashed one of that name)."""
         ...
 
-    async def list(self, guild_id: int, *, deleted: bool = False, prefix: str = "", limit: int = 1000) -> list[Playlist]:
+    async def list(
+        self, guild_id: int, *, deleted: bool = False, prefix: str = "", limit: int = 1000
+    ) -> builtins.list[Playlist]:
         """Live (or trashed) playlists of the guild whose name_key starts with `prefix`, ordered by name_key."""
         ...
 
@@ -103,7 +106,7 @@ class PlaylistRepository(Protocol):
 
     async def append(
         self, guild_id: int, playlist_id: str, entries: Sequence[NewEntry], *, max_tracks: int, at: datetime
-    ) -> list[Entry]:
+    ) -> builtins.list[Entry]:
         """Append after every existing entry, in the given order. The slots are reserved atomically with a
         conditional counter update: LimitExceeded if track_count + len(entries) > max_tracks. NotFound if the
         playlist is not live."""
@@ -111,13 +114,13 @@ class PlaylistRepository(Protocol):
 
     async def reinsert(
         self, guild_id: int, playlist_id: str, entries: Sequence[Entry], *, max_tracks: int, at: datetime
-    ) -> list[Entry]:
+    ) -> builtins.list[Entry]:
         """Put back previously removed entries with their ids and order keys (undo). Same limit rule."""
         ...
 
     async def entries(
         self, guild_id: int, playlist_id: str, *, offset: int = 0, limit: int | None = None
-    ) -> list[Entry]:
+    ) -> builtins.list[Entry]:
         """Entries in order; offset/limit select a page. [] for another guild's playlist."""
         ...
 
@@ -131,7 +134,9 @@ class PlaylistRepository(Protocol):
         """1-based position of an entry, or None."""
         ...
 
-    async def remove(self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime) -> list[Entry]:
+    async def remove(
+        self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime
+    ) -> builtins.list[Entry]:
         """Remove the entries that still exist; returns exactly those removed (a concurrent remover gets the
         rest). Decrements track_count by that many and bumps revision."""
         ...
@@ -152,7 +157,9 @@ class PlaylistRepository(Protocol):
 class EventRepository(Protocol):
     async def append(self, event: NewEvent) -> PlaylistEvent: ...
 
-    async def list(self, guild_id: int, *, playlist_id: str | None = None, limit: int = 25) -> list[PlaylistEvent]:
+    async def list(
+        self, guild_id: int, *, playlist_id: str | None = None, limit: int = 25
+    ) -> builtins.list[PlaylistEvent]:
         """Newest first."""
         ...
 
@@ -188,7 +195,9 @@ class CacheRepository(Protocol):
         """The value unless past expires_at (a stale one is returned: the caller checks fresh_until)."""
         ...
 
-    async def put(self, key: str, value: Any, *, now: datetime, fresh_until: datetime, expires_at: datetime) -> None: ...
+    async def put(
+        self, key: str, value: Any, *, now: datetime, fresh_until: datetime, expires_at: datetime
+    ) -> None: ...
 
 
 class Storage(Protocol):

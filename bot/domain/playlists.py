@@ -1,0 +1,353 @@
+"""The playlist service: every playlist use case, with its permission check, limits and audit event.
+
+Discord-free: the cog turns a Discord interaction into an `Actor` and plain values, calls one method here, and
+renders what comes back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.domain import text
+from bot.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.domain.models import (
+    Entry,
+    EventAction,
+    NewEntry,
+    NewEvent,
+    NewPlaylist,
+    Playlist,
+    PlaylistEvent,
+    PlaylistMode,
+    Track,
+)
+from bot.domain.permissions import Actor, require_edit, require_manage
+from bot.domain.ports import Storage
+
+Clock = Callable[[], datetime]
+PAGE_SIZE = 10
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_tracks: int = 10_000
+    max_playlists: int = 200
+    trash_days: int = 30
+
+
+@dataclass(frozen=True)
+class PlaylistPage:
+    playlist: Playlist
+    entries: list[tuple[int, Entry]]  # (1-based position, entry)
+    page: int  # 1-based
+    pages: int
+    total: int
+    total_duration_s: int
+    unknown_durations: int
+    contributors: list[tuple[int, int]]  # (user id, tracks added), most first
+
+
+class PlaylistService:
+    def __init__(self, storage: Storage, *, limits: Limits | None = None, clock: Clock = utcnow) -> None:
+        self._store = storage
+        self._pl = storage.playlists
+        self._events = storage.events
+        self.limits = limits or Limits()
+        self._now = clock
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    async def get(self, guild_id: int, name: str) -> Playlist:
+        found = await self._pl.get_by_name(guild_id, text.name_key(name))
+        if found is None:
+            raise NotFound(f'There is no playlist named "{text.clean_line(name, what="name", max_len=200)}" here.')
+        return found
+
+    async def playlists(self, guild_id: int, *, trash: bool = False) -> list[Playlist]:
+        return await self._pl.list(guild_id, deleted=trash, limit=self.limits.max_playlists + 1)
+
+    async def suggest_names(self, guild_id: int, typed: str, *, trash: bool = False, limit: int = 25) -> list[str]:
+        found = await self._pl.list(guild_id, deleted=trash, prefix=text.name_key(typed), limit=limit)
+        return [p.name for p in found]
+
+    async def page(self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
+        playlist = await self.get(guild_id, name)
+        everything = await self._pl.entries(guild_id, playlist.id)
+        pages = max(1, math.ceil(len(everything) / size))
+        page = min(max(page, 1), pages)
+        start = (page - 1) * size
+        durations = [e.track.duration_s for e in everything]
+        return PlaylistPage(
+            playlist=playlist,
+            entries=[(start + i + 1, e) for i, e in enumerate(everything[start : start + size])],
+            page=page,
+            pages=pages,
+            total=len(everything),
+            total_duration_s=sum(d for d in durations if d),
+            unknown_durations=sum(1 for d in durations if not d),
+            contributors=Counter(e.added_by for e in everything).most_common(),
+        )
+
+    async def suggest_entries(
+        self, guild_id: int, name: str, typed: str, *, limit: int = 25
+    ) -> list[tuple[int, Entry]]:
+        try:
+            playlist = await self.get(guild_id, name)
+        except (NotFound, InvalidInput):
+            return []
+        needle = text.name_key(typed)
+        found = []
+        for pos, e in enumerate(await self._pl.entries(guild_id, playlist.id), start=1):
+            label = f"{pos} {e.track.artist} - {e.track.title}"
+            if not needle or needle in text.name_key(label):
+                found.append((pos, e))
+                if len(found) == limit:
+                    break
+        return found
+
+    async def history(self, guild_id: int, name: str | None, *, limit: int = 15) -> list[PlaylistEvent]:
+        playlist_id = (await self.get(guild_id, name)).id if name else None
+        return await self._events.list(guild_id, playlist_id=playlist_id, limit=limit)
+
+    # -- playlist lifecycle --------------------------------------------------------------------------------------
+
+    async def create(
+        self, actor: Actor, name: str, description: str = "", mode: PlaylistMode = PlaylistMode.OPEN
+    ) -> Playlist:
+        display, key = text.playlist_name(name)
+        new = NewPlaylist(
+            guild_id=actor.guild_id,
+            name=display,
+            name_key=key,
+            description=text.description(description),
+            owner_id=actor.user_id,
+            mode=mode,
+            created_at=self._now(),
+        )
+        playlist = await self._pl.create(new, max_per_guild=self.limits.max_playlists)
+        await self._record(actor, playlist, EventAction.CREATE, f'created "{display}"')
+        return playlist
+
+    async def rename(self, actor: Actor, name: str, new_name: str) -> Playlist:
+        playlist = await self.get(actor.guild_id, name)
+        require_manage(actor, playlist)
+        display, key = text.playlist_name(new_name)
+        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._now(), name=display, name_key=key)
+        await self._record(
+            actor, updated, EventAction.RENAME, f'renamed "{playlist.name}" to "{display}"', old=playlist.name
+        )
+        return updated
+
+    async def describe(self, actor: Actor, name: str, description: str) -> Playlist:
+        playlist = await self.get(actor.guild_id, name)
+        require_manage(actor, playlist)
+        new = text.description(description)
+        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._now(), description=new)
+        await self._record(actor, updated, EventAction.DESCRIBE, "changed the description", old=playlist.description)
+        return updated
+
+    async def set_mode(self, actor: Actor, name: str, mode: PlaylistMode) -> Playlist:
+        playlist = await self.get(actor.guild_id, name)
+        require_manage(actor, playlist)
+        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._now(), mode=mode)
+        await self._record(actor, updated, EventAction.MODE, f"set the mode to {mode.value}", old=playlist.mode.value)
+        return updated
+
+    async def set_collaborator(
+        self, actor: Actor, name: str, *, user_id: int | None = None, role_id: int | None = None, add: bool
+    ) -> Playlist:
+        if (user_id is None) == (role_id is None):
+            raise InvalidInput("Choose a member or a role.")
+        playlist = await self.get(actor.guild_id, name)
+        require_manage(actor, playlist)
+        updated = await self._pl.set_collaborator(
+            actor.guild_id, playlist.id, at=self._now(), user_id=user_id, role_id=role_id, present=add
+        )
+        who = f"<@{user_id}>" if user_id is not None else f"<@&{role_id}>"
+        verb = "added collaborator" if add else "removed collaborator"
+        await self._record(
+            actor, updated, EventAction.COLLABORATORS, f"{verb} {who}", user_id=user_id, role_id=role_id, added=add
+        )
+        return updated
+
+    async def delete(self, actor: Actor, name: str) -> Playlist:
+        playlist = await self.get(actor.guild_id, name)
+        require_manage(actor, playlist)
+        deleted = await self._pl.soft_delete(actor.guild_id, playlist.id, at=self._now())
+        await self._record(actor, deleted, EventAction.DELETE, f'moved "{playlist.name}" to the trash')
+        return deleted
+
+    async def restore(self, actor: Actor, name: str) -> Playlist:
+        trashed = await self._pl.get_by_name(actor.guild_id, text.name_key(name), deleted=True)
+        if trashed is None:
+            raise NotFound(f'There is no playlist named "{name.strip()}" in the trash.')
+        require_manage(actor, trashed)
+        restored = await self._pl.restore(
+            actor.guild_id, trashed.id, at=self._now(), max_per_guild=self.limits.max_playlists
+        )
+        await self._record(actor, restored, EventAction.RESTORE, f'restored "{restored.name}" from the trash')
+        return restored
+
+    async def purge_trash(self) -> int:
+        return await self._pl.purge_deleted(before=self._now() - timedelta(days=self.limits.trash_days))
+
+    # -- tracks --------------------------------------------------------------------------------------------------
+
+    async def add(self, actor: Actor, name: str, tracks: Sequence[Track]) -> tuple[Playlist, list[Entry]]:
+        if not tracks:
+            raise InvalidInput("There is no track to add.")
+        playlist = await self.get(actor.guild_id, name)
+        require_edit(actor, playlist)
+        now = self._now()
+        new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]
+        added = await self._pl.append(actor.guild_id, playlist.id, new, max_tracks=self.limits.max_tracks, at=now)
+        summary = f"added {_describe(added[0].track)}" + (f" and {len(added) - 1} more" if len(added) > 1 else "")
+        await self._record(actor, playlist, EventAction.ADD, summary, entry_ids=[e.id for e in added])
+        return playlist, added
+
+    async def resolve_entry(self, guild_id: int, playlist: Playlist, choice: str) -> Entry:
+        """An entry from what the member typed or picked: a 1-based position ("3") or an autocomplete value."""
+        choice = choice.strip()
+        entry: Entry | None = None
+        if choice.startswith("id:"):
+            entry = await self._pl.get_entry(guild_id, playlist.id, choice[3:])
+        elif choice.isdigit():
+            entry = await self._pl.entry_at(guild_id, playlist.id, int(choice))
+        else:
+            matches = await self.suggest_entries(guild_id, playlist.name, choice, limit=2)
+            entry = matches[0][1] if len(matches) == 1 else None
+            if len(matches) > 1:
+                raise InvalidInput("Several tracks match that; pick one from the list or give its position.")
+        if entry is None:
+            raise NotFound(f'"{playlist.name}" has no such track (it has {playlist.track_count}).')
+        return entry
+
+    async def remove(self, actor: Actor, name: str, choice: str) -> Entry:
+        playlist = await self.get(actor.guild_id, name)
+        require_edit(actor, playlist)
+        entry = await self.resolve_entry(actor.guild_id, playlist, choice)
+        removed = await self._pl.remove(actor.guild_id, playlist.id, [entry.id], at=self._now())
+        if not removed:
+            raise Conflict("Someone removed that track a moment ago.")
+        await self._record(
+            actor, playlist, EventAction.REMOVE, f"removed {_describe(entry.track)}", entries=_dump(removed)
+        )
+        return removed[0]
+
+    async def move(self, actor: Actor, name: str, choice: str, to_position: int) -> tuple[Entry, int]:
+        playlist = await self.get(actor.guild_id, name)
+        require_edit(actor, playlist)
+        if to_position < 1:
+            raise InvalidInput("Positions start at 1.")
+        entry = await self.resolve_entry(actor.guild_id, playlist, choice)
+        moved = await self._pl.move(actor.guild_id, playlist.id, entry.id, to_position, at=self._now())
+        position = await self._pl.position_of(actor.guild_id, playlist.id, moved.id) or to_position
+        await self._record(
+            actor,
+            playlist,
+            EventAction.MOVE,
+            f"moved {_describe(entry.track)} to #{position}",
+            entry_id=entry.id,
+            old_key=entry.order_key,
+        )
+        return moved, position
+
+    async def dedupe(self, actor: Actor, name: str) -> list[Entry]:
+        playlist = await self.get(actor.guild_id, name)
+        require_edit(actor, playlist)
+        seen: set[str] = set()
+        duplicates = []
+        for e in await self._pl.entries(actor.guild_id, playlist.id):
+            if e.norm_key in seen:
+                duplicates.append(e)
+            seen.add(e.norm_key)
+        if not duplicates:
+            return []
+        removed = await self._pl.remove(actor.guild_id, playlist.id, [e.id for e in duplicates], at=self._now())
+        if removed:
+            await self._record(
+                actor, playlist, EventAction.DEDUPE, f"removed {len(removed)} duplicate(s)", entries=_dump(removed)
+            )
+        return removed
+
+    # -- undo ----------------------------------------------------------------------------------------------------
+
+    async def undo(self, actor: Actor, name: str | None = None, *, user_id: int | None = None) -> PlaylistEvent:
+        """Undo the actor's last change (on one playlist if named). Managers may undo another member's."""
+        target = actor.user_id if user_id is None else user_id
+        if target != actor.user_id and not actor.is_manager:
+            raise Forbidden("Only server managers can undo another member's change.")
+        playlist_id = (await self.get(actor.guild_id, name)).id if name else None
+        event = await self._events.last_undoable(actor.guild_id, actor_id=target, playlist_id=playlist_id)
+        if event is None:
+            raise NotFound("There is nothing to undo.")
+        playlist = await self._pl.get(actor.guild_id, event.playlist_id)
+        if playlist is None:
+            raise NotFound("That playlist no longer exists, so the change can't be undone.")
+        if event.action in (EventAction.ADD, EventAction.REMOVE, EventAction.MOVE, EventAction.DEDUPE):
+            require_edit(actor, playlist)
+        else:
+            require_manage(actor, playlist)
+        if not await self._events.mark_undone(actor.guild_id, event.id):
+            raise Conflict("That change was just undone by someone else.")
+        await self._revert(actor, playlist, event)
+        await self._record(actor, playlist, EventAction.UNDO, f"undid: {event.summary}", event_id=event.id)
+        return event
+
+    async def _revert(self, actor: Actor, playlist: Playlist, event: PlaylistEvent) -> None:
+        g, pid, now, d = actor.guild_id, playlist.id, self._now(), event.data
+        match event.action:
+            case EventAction.ADD:
+                await self._pl.remove(g, pid, d["entry_ids"], at=now)
+            case EventAction.REMOVE | EventAction.DEDUPE:
+                entries = [Entry.model_validate(e) for e in d["entries"]]
+                await self._pl.reinsert(g, pid, entries, max_tracks=self.limits.max_tracks, at=now)
+            case EventAction.MOVE:
+                await self._pl.set_order_key(g, pid, d["entry_id"], d["old_key"], at=now)
+            case EventAction.RENAME:
+                await self._pl.update(g, pid, at=now, name=d["old"], name_key=text.name_key(d["old"]))
+            case EventAction.DESCRIBE:
+                await self._pl.update(g, pid, at=now, description=d["old"])
+            case EventAction.MODE:
+                await self._pl.update(g, pid, at=now, mode=PlaylistMode(d["old"]))
+            case EventAction.COLLABORATORS:
+                await self._pl.set_collaborator(
+                    g, pid, at=now, user_id=d["user_id"], role_id=d["role_id"], present=not d["added"]
+                )
+            case EventAction.DELETE:
+                await self._pl.restore(g, pid, at=now, max_per_guild=self.limits.max_playlists)
+            case EventAction.CREATE | EventAction.RESTORE:
+                await self._pl.soft_delete(g, pid, at=now)
+            case EventAction.UNDO:  # pragma: no cover - last_undoable never returns an undo
+                raise InvalidInput("An undo can't be undone.")
+
+    async def _record(
+        self, actor: Actor, playlist: Playlist, action: EventAction, summary: str, **data: object
+    ) -> None:
+        await self._events.append(
+            NewEvent(
+                guild_id=actor.guild_id,
+                playlist_id=playlist.id,
+                actor_id=actor.user_id,
+                action=action,
+                summary=summary,
+                data=data,
+                at=self._now(),
+            )
+        )
+
+
+def _describe(track: Track) -> str:
+    return f"{track.artist} - {track.title}"
+
+
+def _dump(entries: Sequence[Entry]) -> list[dict[str, object]]:
+    return [e.model_dump(mode="json") for e in entries]

@@ -1,0 +1,73 @@
+"""Text rules shared by the domain: names, free-form tracks, and the normalized key used by dedupe."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.domain.errors import InvalidInput
+from bot.domain.models import Track
+
+NAME_MAX = 100
+DESCRIPTION_MAX = 300
+FIELD_MAX = 200  # artist / title / album
+
+_SPACES = re.compile(r"\s+")
+_FEAT = re.compile(r"\s*[\(\[]?\b(?:feat\.?|ft\.?|featuring|with)\s+[^\)\]]*[\)\]]?", re.IGNORECASE)
+_PUNCT = re.compile(r"[^\w\s]")
+_SEPARATOR = re.compile(r"\s+(?:-{1,2}|–|—)\s+")
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in text)
+
+
+def clean_line(text: str, *, what: str, max_len: int, allow_empty: bool = False) -> str:
+    """Trimmed, whitespace-collapsed, NFC text; InvalidInput naming `what` when empty, too long or containing
+    control characters."""
+    if _has_control(text.replace("\n", " ").replace("\t", " ")):
+        raise InvalidInput(f"The {what} contains control characters; please use plain text.")
+    cleaned = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if not cleaned and not allow_empty:
+        raise InvalidInput(f"The {what} can't be empty.")
+    if len(cleaned) > max_len:
+        raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most {max_len}).")
+    return cleaned
+
+
+def playlist_name(text: str) -> tuple[str, str]:
+    """(display name, name_key). The key is case-folded and compatibility-normalized: "Chill" == "chill "."""
+    name = clean_line(text, what="playlist name", max_len=NAME_MAX)
+    return name, name_key(name)
+
+
+def name_key(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def description(text: str) -> str:
+    return clean_line(text, what="description", max_len=DESCRIPTION_MAX, allow_empty=True)
+
+
+def parse_track(text: str) -> Track:
+    """ "Artist - Title" -> Track. The first separator splits, so titles may contain dashes."""
+    raw = clean_line(text, what="track", max_len=2 * FIELD_MAX + 3)
+    parts = _SEPARATOR.split(f" {raw} ", maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return Track(
+            artist=clean_line(parts[0], what="artist", max_len=FIELD_MAX),
+            title=clean_line(parts[1], what="title", max_len=FIELD_MAX),
+        )
+    raise InvalidInput('Write the track as "Artist - Title", for example "Daft Punk - One More Time".')
+
+
+def _norm_part(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _FEAT.sub(" ", text)
+    text = _PUNCT.sub(" ", text.replace("&", " and "))
+    return _SPACES.sub(" ", text).strip()
+
+
+def track_key(track: Track) -> str:
+    """Normalized identity for dedupe: case, spacing, punctuation and "feat." credits do not matter."""
+    return f"{_norm_part(track.artist)}\x1f{_norm_part(track.title)}"
