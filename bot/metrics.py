@@ -9,9 +9,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.commands = Counter(
-            "sharify_commands_total", "Slash commands handled", ["command", "outcome"], registry=r
-        )
+        self.commands = Counter("sharify_commands_total", "Slash commands handled", ["command", "outcome"], registry=r)
         self.command_seconds = Histogram(
             "sharify_command_seconds", "Time from dispatch to the end of a command", ["command"], registry=r
         )

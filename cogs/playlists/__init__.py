@@ -1,0 +1,15 @@
+"""The /playlist commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.playlists.cog import PlaylistCog
+
+if TYPE_CHECKING:
+    from bot.client import SharifyBot
+
+
+async def setup(bot: SharifyBot) -> None:
+    services = bot.services
+    await bot.add_cog(PlaylistCog(services.playlists, services.storage))

@@ -1,0 +1,82 @@
+"""Discord glue shared by the cogs: who is acting, safe text, and Discord's length limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.domain.permissions import Actor
+from bot.domain.ports import Storage
+
+
+async def actor_of(interaction: discord.Interaction, storage: Storage) -> Actor:
+    """The member behind an interaction, with the guild's configured manager roles."""
+    assert interaction.guild_id is not None  # every command is guild_only
+    user = interaction.user
+    role_ids = frozenset(r.id for r in user.roles) if isinstance(user, discord.Member) else frozenset()
+    perms = interaction.permissions
+    settings = await storage.guilds.settings(interaction.guild_id)
+    return Actor(
+        guild_id=interaction.guild_id,
+        user_id=user.id,
+        role_ids=role_ids,
+        manage_guild=perms.manage_guild or perms.administrator,
+        manager_role_ids=frozenset(settings.manager_role_ids),
+    )
+
+
+def safe(text: str, limit: int | None = None) -> str:
+    """User or Last.fm text made inert: markdown escaped, mentions defused, cut to `limit` characters."""
+    out = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return clip(out, limit) if limit else out
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def duration(seconds: int | None) -> str:
+    if not seconds:
+        return "?:??"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def long_duration(seconds: int) -> str:
+    h, rest = divmod(seconds, 3600)
+    m = rest // 60
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+async def within_deadline[T](
+    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False, budget: float = 1.5
+) -> T:
+    """Run `work`; if it is not done within `budget` seconds, defer so Discord's 3 s deadline is never missed,
+    then finish. Reply afterwards with `send`, which picks the initial response or the followup."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await task
+
+
+async def send(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(content or "", **kwargs)
+    else:
+        await interaction.response.send_message(content, **kwargs)
+
+
+async def choices_within(
+    work: Awaitable[list[app_commands.Choice[str]]], *, budget: float = 2.0
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete can't be deferred: answer with nothing rather than miss the deadline."""
+    try:
+        return (await asyncio.wait_for(work, timeout=budget))[:25]
+    except TimeoutError:
+        return []

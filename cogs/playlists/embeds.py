@@ -1,0 +1,69 @@
+"""Embeds for playlists: pure functions of domain values (no network), within Discord's limits."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.domain.models import Playlist, PlaylistEvent, PlaylistMode
+from bot.domain.playlists import PlaylistPage
+from cogs.common import clip, duration, long_duration, safe
+
+COLOUR = discord.Colour(0x1DB954)
+MODE_TEXT = {
+    PlaylistMode.OPEN: "open: anyone here can edit",
+    PlaylistMode.COLLABORATIVE: "collaborative: owner, collaborators and managers edit",
+    PlaylistMode.LOCKED: "locked: owner and managers only",
+}
+
+
+def playlist_page(page: PlaylistPage) -> discord.Embed:
+    p = page.playlist
+    lines = [
+        f"`{pos:>3}.` **{safe(e.track.artist, 80)}** — {safe(e.track.title, 100)} "
+        f"`{duration(e.track.duration_s)}` · <@{e.added_by}>"
+        for pos, e in page.entries
+    ]
+    body = safe(p.description, 300) + "\n\n" if p.description else ""
+    body += "\n".join(lines) if lines else "*No tracks yet. Add one with `/playlist add`.*"
+    embed = discord.Embed(title=clip(f"🎵 {safe(p.name)}", 256), description=clip(body, 4096), colour=COLOUR)
+    total = long_duration(page.total_duration_s)
+    if page.unknown_durations:
+        total += f" (+{page.unknown_durations} of unknown length)"
+    embed.add_field(name="Tracks", value=f"{page.total:,}", inline=True)
+    embed.add_field(name="Duration", value=total, inline=True)
+    embed.add_field(name="Mode", value=MODE_TEXT[p.mode], inline=True)
+    if page.contributors:
+        shown = [f"<@{uid}> ({n})" for uid, n in page.contributors[:15]]
+        more = len(page.contributors) - len(shown)
+        value = ", ".join(shown) + (f" and {more} more" if more else "")
+        embed.add_field(name="Contributors", value=clip(value, 1024), inline=False)
+    embed.set_footer(text=f"Page {page.page}/{page.pages} · owner {p.owner_id}")
+    return embed
+
+
+def playlist_list(playlists: list[Playlist], *, trash: bool) -> discord.Embed:
+    title = "🗑️ Trash" if trash else "🎶 Playlists on this server"
+    if not playlists:
+        empty = "The trash is empty." if trash else "No playlists yet. Start one with `/playlist create`."
+        return discord.Embed(title=title, description=empty, colour=COLOUR)
+    lines = []
+    for p in playlists:
+        lines.append(f"**{safe(p.name, 100)}** · {p.track_count:,} tracks · {p.mode.value}")
+    text = "\n".join(lines)
+    if len(text) > 4000:
+        text = clip(text, 3990)
+    embed = discord.Embed(title=title, description=text, colour=COLOUR)
+    embed.set_footer(text=f"{len(playlists)} playlist(s)" + (" · emptied after 30 days" if trash else ""))
+    return embed
+
+
+def history(events: list[PlaylistEvent], *, playlist: str | None) -> discord.Embed:
+    title = f"History of {safe(playlist, 100)}" if playlist else "Recent changes on this server"
+    if not events:
+        return discord.Embed(title=title, description="Nothing has happened yet.", colour=COLOUR)
+    lines = []
+    for e in events:
+        mark = "~~" if e.undone else ""
+        when = discord.utils.format_dt(e.at, "R")
+        lines.append(f"{when} <@{e.actor_id}> {mark}{clip(discord.utils.escape_markdown(e.summary), 200)}{mark}")
+    return discord.Embed(title=clip(title, 256), description=clip("\n".join(lines), 4096), colour=COLOUR)
