@@ -1,0 +1,59 @@
+"""Discord-free Last.fm access: an async client with caching, rate limiting and typed, friendly errors."""
+
+from bot.lastfm.client import LastfmClient
+from bot.lastfm.clock import Clock, SystemClock
+from bot.lastfm.errors import (
+    LastfmAuthError,
+    LastfmConfigError,
+    LastfmError,
+    LastfmInvalidRequest,
+    LastfmNotFound,
+    LastfmPrivateProfile,
+    LastfmProtocolError,
+    LastfmRateLimited,
+    LastfmUnavailable,
+)
+from bot.lastfm.models import (
+    AlbumInfo,
+    ArtistInfo,
+    ArtistItem,
+    Result,
+    SimilarArtists,
+    SimilarTracks,
+    TagInfo,
+    TrackInfo,
+    TrackItem,
+    TrackPage,
+    UserInfo,
+    to_track,
+)
+from bot.lastfm.transport import USER_AGENT, RetryPolicy
+
+__all__ = [
+    "USER_AGENT",
+    "AlbumInfo",
+    "ArtistInfo",
+    "ArtistItem",
+    "Clock",
+    "LastfmAuthError",
+    "LastfmClient",
+    "LastfmConfigError",
+    "LastfmError",
+    "LastfmInvalidRequest",
+    "LastfmNotFound",
+    "LastfmPrivateProfile",
+    "LastfmProtocolError",
+    "LastfmRateLimited",
+    "LastfmUnavailable",
+    "Result",
+    "RetryPolicy",
+    "SimilarArtists",
+    "SimilarTracks",
+    "SystemClock",
+    "TagInfo",
+    "TrackInfo",
+    "TrackItem",
+    "TrackPage",
+    "UserInfo",
+    "to_track",
+]

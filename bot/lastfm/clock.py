@@ -1,0 +1,33 @@
+"""Time as a parameter: the client reads the time and sleeps only through a Clock, so tests can drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float:
+        """Seconds on a monotonic scale (rate limiting, backoff deadlines)."""
+        ...
+
+    def now(self) -> datetime:
+        """The current UTC time (cache freshness)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
