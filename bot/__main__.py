@@ -1,0 +1,60 @@
+"""Command line: `python -m bot run` (the bot; the offline sandbox when no Discord token is set) and
+`python -m bot sandbox` (the bot against a local Discord and Last.fm, driven from a prompt or a script)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+
+from bot.config import load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Sharify, the collaborative playlist bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (starts the sandbox when SHARIFY_DISCORD_TOKEN is not set)")
+    sandbox = sub.add_parser("sandbox", help="try Sharify offline against a local Discord and Last.fm")
+    sandbox.add_argument("--script", metavar="FILE", help="run the commands in FILE ('-' for standard input)")
+    sandbox.add_argument("--json", action="store_true", help="print one JSON object per message the bot sent")
+    sandbox.add_argument("--data-dir", type=Path, help="keep the sandbox's data here (default: a temporary folder)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+
+    from bot.logging_setup import configure_logging  # noqa: PLC0415 - after settings are known to be valid
+
+    if args.command == "run" and settings.discord_token is None:
+        print(
+            "No Discord token configured (set SHARIFY_DISCORD_TOKEN to run on Discord): "
+            "starting the offline sandbox instead.",
+            flush=True,
+        )
+        args = _parser().parse_args(["sandbox"])
+    if args.command == "sandbox":
+        from bot.sandbox.cli import run_sandbox  # noqa: PLC0415 - the sandbox is optional at run time
+
+        configure_logging("WARNING", "text")
+        return asyncio.run(run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir))
+
+    from bot.app import run  # noqa: PLC0415
+    from bot.secrets import ConfigError, resolve_secrets  # noqa: PLC0415
+
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        settings = asyncio.run(resolve_secrets(settings))
+    except ConfigError as e:
+        print(f"Sharify cannot start: {e}", file=sys.stderr)
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Composition root: settings -> storage -> HTTP session -> services -> bot -> health server.
+
+Everything is built here with `async with` and passed down through constructors; nothing else builds services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.client import SharifyBot
+from bot.config import Settings
+from bot.domain.playlists import Clock, Limits, PlaylistService, utcnow
+from bot.health import HealthServer, gather_checks
+from bot.metrics import Metrics
+from bot.services import Services
+from storage import open_storage
+
+log = logging.getLogger(__name__)
+
+TRASH_PURGE_EVERY_S = 3600.0
+
+
+@dataclass
+class App:
+    bot: SharifyBot
+    services: Services
+    http: aiohttp.ClientSession
+    health: HealthServer | None
+
+
+@contextlib.asynccontextmanager
+async def build(settings: Settings, *, clock: Clock = utcnow, **bot_options: Any) -> AsyncIterator[App]:
+    """Build the whole application. `settings` must already have its secrets resolved."""
+    metrics = Metrics()
+    async with open_storage(settings) as storage, aiohttp.ClientSession() as http:
+        limits = Limits(
+            max_tracks=settings.max_tracks_per_playlist,
+            max_playlists=settings.max_playlists_per_guild,
+            trash_days=settings.trash_days,
+        )
+        services = Services(
+            settings=settings,
+            storage=storage,
+            metrics=metrics,
+            clock=clock,
+            playlists=PlaylistService(storage, limits=limits, clock=clock),
+        )
+        bot = SharifyBot(services, **bot_options)
+
+        async def gateway() -> bool:
+            return bot.is_connected()
+
+        async def store() -> bool:
+            await storage.ping()
+            return True
+
+        readiness = gather_checks({"gateway": gateway, "storage": store})
+        health_cm = (
+            HealthServer(host=settings.health_host, port=settings.health_port, readiness=readiness, metrics=metrics)
+            if settings.health_port
+            else contextlib.nullcontext(None)
+        )
+        async with health_cm as health:
+            yield App(bot=bot, services=services, http=http, health=health)
+
+
+async def purge_trash_forever(services: Services, every_s: float = TRASH_PURGE_EVERY_S) -> None:
+    """Empty trash older than the configured days, hourly. One failure is logged, not fatal."""
+    while True:
+        try:
+            purged = await services.playlists.purge_trash()
+            if purged:
+                log.info("purged %d playlist(s) from the trash", purged)
+        except Exception:
+            log.exception("trash purge failed")
+        await asyncio.sleep(every_s)
+
+
+async def run(settings: Settings) -> None:
+    """Run the bot until it is stopped."""
+    token = settings.discord_token
+    if token is None:
+        raise ValueError("run() needs a Discord token")
+    async with build(settings) as app, app.bot:
+        purge = asyncio.create_task(purge_trash_forever(app.services), name="trash-purge")
+        try:
+            await app.bot.start(token.get_secret_value())
+        finally:
+            purge.cancel()
+            app.services.metrics.gateway_connected.set(0)
