@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 Readiness = Callable[[], Awaitable[dict[str, bool]]]
 Check = Callable[[], Awaitable[bool]]
 
-DEFAULT_CHECK_TIMEOUT = 2.0
+DEFAULT_CHECK_TIMEOUT = 2.0  # for the whole readiness callable
+DEFAULT_EACH_CHECK_TIMEOUT = 1.5  # for one check in gather_checks: below the whole, so the slow check is named
 FAILED_READINESS = "readiness"  # the one check reported when the readiness callable itself fails
 
 
-def gather_checks(checks: Mapping[str, Check], *, timeout: float = DEFAULT_CHECK_TIMEOUT) -> Readiness:
+def gather_checks(checks: Mapping[str, Check], *, timeout: float = DEFAULT_EACH_CHECK_TIMEOUT) -> Readiness:
     """A readiness callable running every check concurrently; one that raises or exceeds `timeout` is False."""
 
     async def run(name: str, check: Check) -> bool:
