@@ -105,7 +105,7 @@ def describe_subject(method: str | None, params: Mapping[str, str] | None, api_m
     msg = api_message.lower()
     if family == "user" or "user" in msg:
         name = p.get("user") or p.get("username")
-        return f'the Last.fm user "{name}"' if name else "that Last.fm user"
+        return f'the user "{name}"' if name else "that user"
     if family == "album" or "album" in msg:
         if p.get("album"):
             by = f" by {p['artist']}" if p.get("artist") else ""
