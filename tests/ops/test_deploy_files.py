@@ -1,0 +1,232 @@
+"""The deployment files: Kubernetes manifests, Dockerfile and Cloud Build pipeline, checked as data."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import ENV_PREFIX, Settings
+from bot.logging_setup import redact
+from bot.secrets import SECRET_FIELDS, parse_reference
+
+yaml = pytest.importorskip("yaml", reason="PyYAML is not installed: add pyyaml to the dev dependencies in pyproject.toml and re-lock")
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "k8s"
+HEALTH_PORT = 8080
+SECRET_VARS = {ENV_PREFIX + f.upper() for f in SECRET_FIELDS}
+PLACEHOLDERS = ("PROJECT_ID", "REGION", "IMAGE_TAG")
+
+
+def documents() -> list[dict[str, Any]]:
+    docs = []
+    for path in sorted(K8S.glob("*.yaml")):
+        docs += [d for d in yaml.safe_load_all(path.read_text()) if d]
+    return docs
+
+
+def one(kind: str) -> dict[str, Any]:
+    (found,) = [d for d in documents() if d["kind"] == kind]
+    return found
+
+
+def pod_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = one("StatefulSet")["spec"]["template"]["spec"]
+    return spec
+
+
+def container() -> dict[str, Any]:
+    (c,) = pod_spec()["containers"]
+    return c
+
+
+def env() -> dict[str, dict[str, Any]]:
+    return {e["name"]: e for e in container()["env"]}
+
+
+def test_kustomization_lists_every_manifest_and_overrides_the_image() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    listed = set(kustomization["resources"])
+    on_disk = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert listed == on_disk
+    assert "namespace" not in kustomization
+    assert all("namespace" not in d["metadata"] for d in documents() if d["kind"] != "Kustomization")
+    (image,) = kustomization["images"]
+    assert image["name"] == container()["image"]
+    assert image["newName"] == "REGION-docker.pkg.dev/PROJECT_ID/sharify/bot"
+
+
+def test_pod_and_container_are_locked_down() -> None:
+    pod = pod_spec()["securityContext"]
+    assert pod["runAsNonRoot"] is True and pod["runAsUser"] == 10001
+    assert pod["seccompProfile"]["type"] == "RuntimeDefault"
+    sc = container()["securityContext"]
+    assert sc["runAsNonRoot"] is True and sc["runAsUser"] == 10001
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["allowPrivilegeEscalation"] is False
+    assert sc.get("privileged", False) is False
+    assert sc["capabilities"]["drop"] == ["ALL"] and "add" not in sc["capabilities"]
+    assert sc["seccompProfile"]["type"] == "RuntimeDefault"
+    assert pod_spec()["automountServiceAccountToken"] is False
+    assert pod_spec()["enableServiceLinks"] is False  # else "sharify" service vars land in SHARIFY_*
+
+
+def test_tmp_is_a_writable_emptydir() -> None:
+    mounts = {m["mountPath"]: m["name"] for m in container()["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod_spec()["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+    config = one("ConfigMap")["data"]
+    assert config["SHARIFY_DATA_DIR"] in mounts  # the data dir is writable too
+
+
+def test_probes_hit_the_health_server() -> None:
+    c = container()
+    (port,) = c["ports"]
+    assert (port["name"], port["containerPort"]) == ("health", HEALTH_PORT)
+    assert one("ConfigMap")["data"]["SHARIFY_HEALTH_PORT"] == str(HEALTH_PORT)
+    assert c["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "health"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+    assert c["startupProbe"]["httpGet"]["path"] == "/livez"
+    assert c["readinessProbe"]["timeoutSeconds"] > 2  # /readyz may take up to its 2 s check cut-off
+
+
+def test_resources_have_requests_and_limits() -> None:
+    resources = container()["resources"]
+    assert {"cpu", "memory"} <= resources["requests"].keys()
+    assert "memory" in resources["limits"]
+
+
+def test_one_shard_per_pod() -> None:
+    statefulset = one("StatefulSet")
+    e = env()
+    assert e["SHARIFY_SHARD_COUNT"]["value"] == str(statefulset["spec"]["replicas"])
+    assert e["POD_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['apps.kubernetes.io/pod-index']"
+    assert e["SHARIFY_SHARD_IDS"]["value"] == "[$(POD_INDEX)]"
+    names = list(e)
+    assert names.index("POD_INDEX") < names.index("SHARIFY_SHARD_IDS")  # $(VAR) expands only earlier vars
+
+
+def test_the_shard_convention_gives_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    replicas = one("StatefulSet")["spec"]["replicas"]
+    for index in range(replicas):
+        monkeypatch.setenv("SHARIFY_SHARD_IDS", env()["SHARIFY_SHARD_IDS"]["value"].replace("$(POD_INDEX)", str(index)))
+        monkeypatch.setenv("SHARIFY_SHARD_COUNT", env()["SHARIFY_SHARD_COUNT"]["value"])
+        s = Settings(_env_file=None)  # type: ignore[call-arg]
+        assert (s.shard_ids, s.shard_count) == ([index], replicas)
+
+
+def test_configmap_holds_only_known_non_secret_settings() -> None:
+    data = one("ConfigMap")["data"]
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    assert set(data) <= known - SECRET_VARS
+    assert all(isinstance(v, str) for v in data.values())  # ConfigMap values must be strings
+
+
+def test_secrets_are_secret_manager_references_only() -> None:
+    assert not [d for d in documents() if d["kind"] == "Secret"]
+    e = env()
+    for var in SECRET_VARS:
+        value = e[var]["value"].replace("PROJECT_ID", "my-proj-123")  # as cloudbuild renders it
+        ref = parse_reference(var, var.lower(), value)
+        assert ref is not None and ref.path.startswith("projects/my-proj-123/secrets/")
+
+
+@pytest.mark.parametrize("path", sorted([*K8S.glob("*.yaml"), ROOT / "cloudbuild.yaml", ROOT / "Dockerfile"]), ids=str)
+def test_no_literal_secret_values(path: Path) -> None:
+    text = path.read_text()
+    assert redact(text) == text
+    assert not re.search(r"(?i)(token|api_key|password|secret)\s*[:=]\s*['\"]?[A-Za-z0-9+/_-]{20,}", text)
+
+
+def test_service_account_uses_workload_identity_without_a_kubernetes_token() -> None:
+    sa = one("ServiceAccount")
+    assert sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"] == (
+        "sharify@PROJECT_ID.iam.gserviceaccount.com"
+    )
+    assert sa["automountServiceAccountToken"] is False
+    assert pod_spec()["serviceAccountName"] == sa["metadata"]["name"]
+
+
+def test_network_policy_allows_only_health_in_and_dns_https_mongodb_metadata_out() -> None:
+    policy = one("NetworkPolicy")["spec"]
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    assert policy["podSelector"]["matchLabels"] == one("StatefulSet")["spec"]["selector"]["matchLabels"]
+    ingress_ports = {(p["protocol"], p["port"]) for rule in policy["ingress"] for p in rule["ports"]}
+    assert ingress_ports == {("TCP", HEALTH_PORT)}
+    egress_ports = {(p["protocol"], p["port"]) for rule in policy["egress"] for p in rule["ports"]}
+    assert egress_ports == {("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", 27017), ("TCP", 80), ("TCP", 988)}
+    for rule in policy["egress"]:
+        if any(p["port"] in {80, 988} for p in rule["ports"]):  # plain HTTP only to the GKE metadata server
+            assert [t["ipBlock"]["cidr"] for t in rule["to"]] in (["169.254.169.254/32"], ["169.254.169.252/32"])
+
+
+def test_disruption_budget_covers_the_shards() -> None:
+    pdb = one("PodDisruptionBudget")["spec"]
+    assert pdb["selector"]["matchLabels"] == one("StatefulSet")["spec"]["selector"]["matchLabels"]
+    assert pdb["maxUnavailable"] == 1
+
+
+def test_placeholders_appear_only_where_cloudbuild_replaces_them() -> None:
+    for path in K8S.glob("*.yaml"):
+        text = path.read_text()
+        rendered = (
+            text.replace("PROJECT_ID", "my-proj").replace("REGION", "europe-west1").replace("IMAGE_TAG", "abc123")
+        )
+        assert not any(p in rendered for p in PLACEHOLDERS)
+        for line in text.splitlines():
+            if "REGION" in line and not line.lstrip().startswith("#"):
+                assert "REGION-docker.pkg.dev" in line, line
+    cloudbuild = (ROOT / "cloudbuild.yaml").read_text()
+    for placeholder, value in [
+        ("PROJECT_ID", "${PROJECT_ID}"),
+        ("REGION", "${_REGION}"),
+        ("IMAGE_TAG", "${SHORT_SHA}"),
+    ]:
+        assert f"s/{placeholder}/{value}/g" in cloudbuild
+
+
+def test_cloudbuild_tests_before_pushing_and_deploys_the_pushed_image() -> None:
+    build = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    steps = {s["id"]: s for s in build["steps"]}
+    assert steps["test"]["name"] == "python:3.13" and "make test" in steps["test"]["args"][-1]
+    assert {"test", "build"} <= set(steps["push"]["waitFor"])
+    assert steps["deploy"]["waitFor"] == ["push"]
+    image = "${_IMAGE}:${SHORT_SHA}"
+    assert build["substitutions"]["_IMAGE"] == "${_REGION}-docker.pkg.dev/${PROJECT_ID}/sharify/bot"
+    assert image in steps["build"]["args"] and steps["push"]["args"] == ["push", image]
+    assert "apply --namespace" in steps["deploy"]["args"][-1] and "-k" in steps["deploy"]["args"][-1]
+    assert {"_REGION", "_CLUSTER", "_NAMESPACE"} <= set(build["substitutions"])
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
+
+
+def test_dockerfile_runtime_image() -> None:
+    instructions = dockerfile_instructions()
+    froms = [arg for op, arg in instructions if op == "FROM"]
+    assert len(froms) == 2 and all(f.startswith("python:3.13-slim") for f in froms)
+    final = instructions[max(i for i, (op, _) in enumerate(instructions) if op == "FROM") :]
+    ops = dict(final)
+    assert ops["USER"] == "10001:10001"
+    assert ops["ENTRYPOINT"] == '["python", "-m", "bot", "run"]'
+    assert ops["EXPOSE"] == str(HEALTH_PORT)
+    assert ops["VOLUME"] == '["/data", "/tmp"]'
+    assert "PYTHONDONTWRITEBYTECODE=1" in ops["ENV"] and "PYTHONUNBUFFERED=1" in ops["ENV"]
+    assert "HEALTHCHECK" not in ops
+    installs = [arg for op, arg in instructions if op == "RUN" and "pip install" in arg]
+    assert installs and all("-c requirements.lock ." in arg and "[dev]" not in arg for arg in installs)
+    assert any("--from=build /opt/venv" in arg for op, arg in final if op == "COPY")
+    assert not any("pip install" in arg for op, arg in final if op == "RUN")  # no build tools in the final stage
+
+
+def test_dockerignore_keeps_the_context_small() -> None:
+    lines = [shlex.split(line)[0] for line in (ROOT / ".dockerignore").read_text().splitlines() if line[:1] not in "#"]
+    assert lines[0] == "*"
+    assert {"!pyproject.toml", "!requirements.lock", "!bot/", "!cogs/", "!storage/"} <= set(lines)
