@@ -63,7 +63,7 @@ def test_secrets_do_not_appear_in_the_settings_repr(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SHARIFY_DISCORD_TOKEN", "token-value-123")
     monkeypatch.setenv("SHARIFY_LASTFM_API_KEY", "lastfm-key-456")
     monkeypatch.setenv("SHARIFY_MONGODB_URI", "mongodb://user:password-789@host/db")
-    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    s = Settings(_env_file=None)
     for text in (repr(s), str(s), repr(s.model_dump())):
         assert "token-value-123" not in text and "lastfm-key-456" not in text and "password-789" not in text
     assert s.mongodb_uri is not None and s.mongodb_uri.get_secret_value().endswith("@host/db")

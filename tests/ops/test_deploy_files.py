@@ -13,7 +13,9 @@ from bot.config import ENV_PREFIX, Settings
 from bot.logging_setup import redact
 from bot.secrets import SECRET_FIELDS, parse_reference
 
-yaml = pytest.importorskip("yaml", reason="PyYAML is not installed: add pyyaml to the dev dependencies in pyproject.toml and re-lock")
+yaml = pytest.importorskip(
+    "yaml", reason="PyYAML is not installed: add pyyaml to the dev dependencies in pyproject.toml and re-lock"
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -115,7 +117,7 @@ def test_the_shard_convention_gives_valid_settings(monkeypatch: pytest.MonkeyPat
     for index in range(replicas):
         monkeypatch.setenv("SHARIFY_SHARD_IDS", env()["SHARIFY_SHARD_IDS"]["value"].replace("$(POD_INDEX)", str(index)))
         monkeypatch.setenv("SHARIFY_SHARD_COUNT", env()["SHARIFY_SHARD_COUNT"]["value"])
-        s = Settings(_env_file=None)  # type: ignore[call-arg]
+        s = Settings(_env_file=None)
         assert (s.shard_ids, s.shard_count) == ([index], replicas)
 
 
