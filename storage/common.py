@@ -1,0 +1,96 @@
+"""What both adapters share: ids, time normalisation, the user-facing errors and the order-key arithmetic.
+
+Kept driver-free so the SQLite and MongoDB adapters stay two readings of the same shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from pydantic_core import to_jsonable_python
+
+from bot.domain.errors import Conflict, LimitExceeded, NotFound
+from bot.domain.ordering import between
+
+KEY_RETRIES = 8  # attempts at a fresh order key when a concurrent writer took the one we chose
+MAX_KEY = "\U0010ffff"  # above every character: `prefix <= k < prefix + MAX_KEY` selects keys starting with prefix
+
+
+def new_id() -> str:
+    """A new id: an ObjectId's hex string (time-ordered, 24 chars) in both adapters."""
+    return str(ObjectId())
+
+
+def utc(dt: datetime) -> datetime:
+    """Aware UTC at millisecond precision (what MongoDB keeps), so both stores give back the same instant.
+    A naive datetime is taken to be UTC already."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
+    return dt.replace(microsecond=dt.microsecond // 1000 * 1000)
+
+
+def jsonable(value: Any) -> Any:
+    """The value as it reads back from JSON (datetimes become ISO strings, tuples lists, keys strings), so
+    both stores hand back exactly the same thing."""
+    return json.loads(json.dumps(to_jsonable_python(value)))
+
+
+def unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def collaborator_field(user_id: int | None, role_id: int | None) -> tuple[str, int]:
+    if (user_id is None) == (role_id is None):
+        raise ValueError("give exactly one of user_id or role_id")
+    if user_id is not None:
+        return "collaborator_user_ids", user_id
+    assert role_id is not None
+    return "collaborator_role_ids", role_id
+
+
+def clamp(position: int, count: int) -> int:
+    return max(1, min(position, max(count, 1)))
+
+
+def key_for_gap(position: int, neighbours: Sequence[str]) -> str:
+    """The new key for an entry moving to 1-based `position` among the *other* entries, given the keys of
+    the others at offsets position-2 and position-1 (`neighbours`, possibly fewer at the end)."""
+    if position <= 1:
+        return between(None, neighbours[0] if neighbours else None)
+    lo = neighbours[0] if neighbours else None
+    hi = neighbours[1] if len(neighbours) > 1 else None
+    return between(lo, hi)
+
+
+# -- user-facing errors -------------------------------------------------------------------------------------
+
+
+def name_taken(name: str) -> Conflict:
+    return Conflict(f'A playlist named "{name}" already exists on this server.')
+
+
+def playlist_missing() -> NotFound:
+    return NotFound("That playlist doesn't exist (or is no longer there).")
+
+
+def trash_missing() -> NotFound:
+    return NotFound("That playlist is not in the trash.")
+
+
+def entry_missing() -> NotFound:
+    return NotFound("That track is no longer in the playlist.")
+
+
+def playlist_full(max_tracks: int) -> LimitExceeded:
+    return LimitExceeded(f"This playlist is full ({max_tracks:,} tracks).")
+
+
+def guild_full(max_per_guild: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"This server already has {max_per_guild:,} playlists, the most it can have. Delete one to make room."
+    )

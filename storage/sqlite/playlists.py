@@ -1,0 +1,444 @@
+"""PlaylistRepository on SQLite. Every write is one `BEGIN IMMEDIATE` transaction whose guards are in the
+`UPDATE ... WHERE ... RETURNING` statements themselves; reads are single statements on the reader connection."""
+
+# ruff: noqa: S608 - SQL text is assembled from this module's constants only; every value is a bound parameter
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode, Track
+from bot.domain.ordering import append_key, between
+from storage.common import (
+    MAX_KEY,
+    clamp,
+    collaborator_field,
+    entry_missing,
+    guild_full,
+    key_for_gap,
+    name_taken,
+    new_id,
+    playlist_full,
+    playlist_missing,
+    trash_missing,
+    unique,
+    utc,
+)
+from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, from_iso_opt, iso
+
+P_COLS = (
+    "id, guild_id, name, name_key, description, owner_id, mode, collaborator_user_ids, collaborator_role_ids,"
+    " track_count, revision, created_at, updated_at, deleted_at"
+)
+E_COLS = (
+    "id, playlist_id, guild_id, order_key, artist, title, album, duration_s, mbid, url, norm_key, added_by, added_at"
+)
+LIVE = "id = ? AND guild_id = ? AND deleted_at IS NULL"
+TOUCH = "revision = revision + 1, updated_at = ?"
+
+
+def _playlist(row: sqlite3.Row) -> Playlist:
+    return Playlist(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        name=row["name"],
+        name_key=row["name_key"],
+        description=row["description"],
+        owner_id=row["owner_id"],
+        mode=PlaylistMode(row["mode"]),
+        collaborator_user_ids=tuple(json.loads(row["collaborator_user_ids"])),
+        collaborator_role_ids=tuple(json.loads(row["collaborator_role_ids"])),
+        track_count=row["track_count"],
+        revision=row["revision"],
+        created_at=from_iso(row["created_at"]),
+        updated_at=from_iso(row["updated_at"]),
+        deleted_at=from_iso_opt(row["deleted_at"]),
+    )
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    track = Track(
+        artist=row["artist"],
+        title=row["title"],
+        album=row["album"],
+        duration_s=row["duration_s"],
+        mbid=row["mbid"],
+        url=row["url"],
+    )
+    return Entry(
+        id=row["id"],
+        playlist_id=row["playlist_id"],
+        guild_id=row["guild_id"],
+        order_key=row["order_key"],
+        track=track,
+        norm_key=row["norm_key"],
+        added_by=row["added_by"],
+        added_at=from_iso(row["added_at"]),
+    )
+
+
+def _entry_params(e: Entry) -> tuple[object, ...]:
+    t = e.track
+    return (
+        e.id,
+        e.playlist_id,
+        e.guild_id,
+        e.order_key,
+        t.artist,
+        t.title,
+        t.album,
+        t.duration_s,
+        t.mbid,
+        t.url,
+        e.norm_key,
+        e.added_by,
+        iso(e.added_at),
+    )
+
+
+INSERT_ENTRY = f"INSERT INTO entries ({E_COLS}) VALUES ({', '.join('?' * 13)})"
+
+
+class SqlitePlaylists:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    # -- playlists ------------------------------------------------------------------------------------------
+
+    async def create(self, new: NewPlaylist, *, max_per_guild: int) -> Playlist:
+        at = iso(new.created_at)
+        async with self._db.write() as conn:
+            await self._ensure_room(conn, new.guild_id, max_per_guild)
+            try:
+                row = await fetch_one(
+                    conn,
+                    "INSERT INTO playlists (id, guild_id, name, name_key, description, owner_id, mode, created_at,"
+                    f" updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {P_COLS}",
+                    (
+                        new_id(),
+                        new.guild_id,
+                        new.name,
+                        new.name_key,
+                        new.description,
+                        new.owner_id,
+                        new.mode.value,
+                        at,
+                        at,
+                    ),
+                )
+            except sqlite3.IntegrityError as e:
+                raise name_taken(new.name) from e
+        assert row is not None
+        return _playlist(row)
+
+    async def get(self, guild_id: int, playlist_id: str) -> Playlist | None:
+        row = await self._db.row(
+            f"SELECT {P_COLS} FROM playlists WHERE id = ? AND guild_id = ?", (playlist_id, guild_id)
+        )
+        return None if row is None else _playlist(row)
+
+    async def get_by_name(self, guild_id: int, name_key: str, *, deleted: bool = False) -> Playlist | None:
+        trash = "IS NOT NULL ORDER BY deleted_at DESC, id DESC LIMIT 1" if deleted else "IS NULL"
+        row = await self._db.row(
+            f"SELECT {P_COLS} FROM playlists WHERE guild_id = ? AND name_key = ? AND deleted_at {trash}",
+            (guild_id, name_key),
+        )
+        return None if row is None else _playlist(row)
+
+    async def list(
+        self, guild_id: int, *, deleted: bool = False, prefix: str = "", limit: int = 1000
+    ) -> list[Playlist]:
+        rows = await self._db.rows(
+            f"SELECT {P_COLS} FROM playlists WHERE guild_id = ? AND deleted_at IS {'NOT ' if deleted else ''}NULL"
+            " AND name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT ?",
+            (guild_id, prefix, prefix + MAX_KEY, limit),
+        )
+        return [_playlist(r) for r in rows]
+
+    async def update(
+        self,
+        guild_id: int,
+        playlist_id: str,
+        *,
+        at: datetime,
+        name: str | None = None,
+        name_key: str | None = None,
+        description: str | None = None,
+        mode: PlaylistMode | None = None,
+    ) -> Playlist:
+        changes = {"name": name, "name_key": name_key, "description": description, "mode": mode and mode.value}
+        sets = [(f"{column} = ?", value) for column, value in changes.items() if value is not None]
+        async with self._db.write() as conn:
+            try:
+                row = await fetch_one(
+                    conn,
+                    f"UPDATE playlists SET {''.join(s + ', ' for s, _ in sets)}{TOUCH} WHERE {LIVE} RETURNING {P_COLS}",
+                    (*(v for _, v in sets), iso(at), playlist_id, guild_id),
+                )
+            except sqlite3.IntegrityError as e:
+                raise name_taken(name or name_key or "") from e
+        if row is None:
+            raise playlist_missing()
+        return _playlist(row)
+
+    async def set_collaborator(
+        self,
+        guild_id: int,
+        playlist_id: str,
+        *,
+        at: datetime,
+        user_id: int | None = None,
+        role_id: int | None = None,
+        present: bool,
+    ) -> Playlist:
+        col, value = collaborator_field(user_id, role_id)
+        if present:  # append unless already there: the JSON array behaves as an ordered set
+            expr = f"CASE WHEN EXISTS (SELECT 1 FROM json_each({col}) WHERE value = :v) THEN {col} ELSE json_insert({col}, '$[#]', :v) END"  # noqa: E501
+        else:
+            expr = f"(SELECT json_group_array(value) FROM json_each({col}) WHERE value <> :v)"
+        async with self._db.write() as conn:
+            row = await fetch_one(
+                conn,
+                f"UPDATE playlists SET {col} = {expr}, revision = revision + 1, updated_at = :at"
+                f" WHERE id = :id AND guild_id = :g AND deleted_at IS NULL RETURNING {P_COLS}",
+                {"v": value, "at": iso(at), "id": playlist_id, "g": guild_id},
+            )
+        if row is None:
+            raise playlist_missing()
+        return _playlist(row)
+
+    async def soft_delete(self, guild_id: int, playlist_id: str, *, at: datetime) -> Playlist:
+        async with self._db.write() as conn:
+            row = await fetch_one(
+                conn,
+                f"UPDATE playlists SET deleted_at = ?, {TOUCH} WHERE {LIVE} RETURNING {P_COLS}",
+                (iso(at), iso(at), playlist_id, guild_id),
+            )
+        if row is None:
+            raise playlist_missing()
+        return _playlist(row)
+
+    async def restore(self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int) -> Playlist:
+        async with self._db.write() as conn:
+            trashed = await fetch_one(
+                conn,
+                "SELECT name FROM playlists WHERE id = ? AND guild_id = ? AND deleted_at IS NOT NULL",
+                (playlist_id, guild_id),
+            )
+            if trashed is None:
+                raise trash_missing()
+            await self._ensure_room(conn, guild_id, max_per_guild)
+            try:
+                row = await fetch_one(
+                    conn,
+                    f"UPDATE playlists SET deleted_at = NULL, {TOUCH} WHERE id = ? AND guild_id = ?"
+                    f" AND deleted_at IS NOT NULL RETURNING {P_COLS}",
+                    (iso(at), playlist_id, guild_id),
+                )
+            except sqlite3.IntegrityError as e:
+                raise name_taken(trashed["name"]) from e
+        assert row is not None
+        return _playlist(row)
+
+    async def purge_deleted(self, *, before: datetime) -> int:
+        async with self._db.write() as conn:  # entries go with them: ON DELETE CASCADE
+            rows = await fetch_all(
+                conn,
+                "DELETE FROM playlists WHERE deleted_at IS NOT NULL AND deleted_at < ? RETURNING id",
+                (iso(before),),
+            )
+        return len(rows)
+
+    # -- entries --------------------------------------------------------------------------------------------
+
+    async def append(
+        self, guild_id: int, playlist_id: str, entries: Sequence[NewEntry], *, max_tracks: int, at: datetime
+    ) -> builtins.list[Entry]:
+        if not entries:
+            return []
+        n = len(entries)
+        async with self._db.write() as conn:
+            row = await fetch_one(
+                conn,
+                f"UPDATE playlists SET track_count = track_count + ?, seq = seq + ?, {TOUCH}"
+                f" WHERE {LIVE} AND track_count + ? <= ? RETURNING seq",
+                (n, n, iso(at), playlist_id, guild_id, n, max_tracks),
+            )
+            if row is None:
+                raise await self._refusal(conn, guild_id, playlist_id, max_tracks)
+            first = row["seq"] - n + 1
+            out = [
+                Entry(
+                    id=new_id(),
+                    playlist_id=playlist_id,
+                    guild_id=guild_id,
+                    order_key=append_key(first + i),
+                    track=e.track,
+                    norm_key=e.norm_key,
+                    added_by=e.added_by,
+                    added_at=utc(e.added_at),
+                )
+                for i, e in enumerate(entries)
+            ]
+            await conn.executemany(INSERT_ENTRY, [_entry_params(e) for e in out])
+        return out
+
+    async def reinsert(
+        self, guild_id: int, playlist_id: str, entries: Sequence[Entry], *, max_tracks: int, at: datetime
+    ) -> builtins.list[Entry]:
+        if not entries:
+            return []
+        n = len(entries)
+        out: builtins.list[Entry] = []
+        async with self._db.write() as conn:
+            row = await fetch_one(
+                conn,
+                f"UPDATE playlists SET track_count = track_count + ?, {TOUCH}"
+                f" WHERE {LIVE} AND track_count + ? <= ? RETURNING id",
+                (n, iso(at), playlist_id, guild_id, n, max_tracks),
+            )
+            if row is None:
+                raise await self._refusal(conn, guild_id, playlist_id, max_tracks)
+            for e in entries:
+                if await fetch_one(conn, "SELECT 1 FROM entries WHERE id = ?", (e.id,)):
+                    continue  # already back (a repeated undo): keep it once
+                key = await self._free_key(conn, playlist_id, e.order_key)
+                entry = e.model_copy(update={"playlist_id": playlist_id, "guild_id": guild_id, "order_key": key})
+                await conn.execute(INSERT_ENTRY, _entry_params(entry))
+                out.append(entry)
+            if len(out) < n:  # give back the slots of the entries that were already there
+                await conn.execute(
+                    "UPDATE playlists SET track_count = track_count - ? WHERE id = ?", (n - len(out), playlist_id)
+                )
+        return sorted(out, key=lambda e: e.order_key)
+
+    async def entries(
+        self, guild_id: int, playlist_id: str, *, offset: int = 0, limit: int | None = None
+    ) -> builtins.list[Entry]:
+        rows = await self._db.rows(
+            f"SELECT {E_COLS} FROM entries WHERE playlist_id = ? AND guild_id = ? ORDER BY order_key LIMIT ? OFFSET ?",
+            (playlist_id, guild_id, -1 if limit is None else limit, max(offset, 0)),
+        )
+        return [_entry(r) for r in rows]
+
+    async def entry_at(self, guild_id: int, playlist_id: str, position: int) -> Entry | None:
+        if position < 1:
+            return None
+        page = await self.entries(guild_id, playlist_id, offset=position - 1, limit=1)
+        return page[0] if page else None
+
+    async def get_entry(self, guild_id: int, playlist_id: str, entry_id: str) -> Entry | None:
+        row = await self._db.row(
+            f"SELECT {E_COLS} FROM entries WHERE id = ? AND playlist_id = ? AND guild_id = ?",
+            (entry_id, playlist_id, guild_id),
+        )
+        return None if row is None else _entry(row)
+
+    async def position_of(self, guild_id: int, playlist_id: str, entry_id: str) -> int | None:
+        row = await self._db.row(
+            "SELECT (SELECT COUNT(*) FROM entries o WHERE o.playlist_id = e.playlist_id AND o.order_key <= e.order_key)"
+            " FROM entries e WHERE e.id = ? AND e.playlist_id = ? AND e.guild_id = ?",
+            (entry_id, playlist_id, guild_id),
+        )
+        return None if row is None else int(row[0])
+
+    async def remove(
+        self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime
+    ) -> builtins.list[Entry]:
+        ids = unique(entry_ids)
+        if not ids:
+            return []
+        async with self._db.write() as conn:
+            rows = await fetch_all(
+                conn,
+                f"DELETE FROM entries WHERE playlist_id = ? AND guild_id = ? AND id IN ({', '.join('?' * len(ids))})"
+                f" RETURNING {E_COLS}",
+                (playlist_id, guild_id, *ids),
+            )
+            if rows:
+                await conn.execute(
+                    f"UPDATE playlists SET track_count = track_count - ?, {TOUCH} WHERE id = ? AND guild_id = ?",
+                    (len(rows), iso(at), playlist_id, guild_id),
+                )
+        return sorted((_entry(r) for r in rows), key=lambda e: e.order_key)
+
+    async def move(self, guild_id: int, playlist_id: str, entry_id: str, to_position: int, *, at: datetime) -> Entry:
+        async with self._db.write() as conn:
+            entry, count = await self._lock_entry(conn, guild_id, playlist_id, entry_id, at)
+            position = clamp(to_position, count)
+            current = await fetch_one(
+                conn,
+                "SELECT COUNT(*) FROM entries WHERE playlist_id = ? AND order_key <= ?",
+                (playlist_id, entry.order_key),
+            )
+            if current is not None and current[0] == position:
+                return entry
+            neighbours = await fetch_all(
+                conn,
+                "SELECT order_key FROM entries WHERE playlist_id = ? AND id <> ? ORDER BY order_key LIMIT 2 OFFSET ?",
+                (playlist_id, entry_id, max(position - 2, 0)),
+            )
+            key = key_for_gap(position, [r[0] for r in neighbours])
+            return await self._rekey(conn, entry, key)
+
+    async def set_order_key(
+        self, guild_id: int, playlist_id: str, entry_id: str, order_key: str, *, at: datetime
+    ) -> Entry:
+        async with self._db.write() as conn:
+            entry, _ = await self._lock_entry(conn, guild_id, playlist_id, entry_id, at)
+            if entry.order_key == order_key:
+                return entry
+            return await self._rekey(conn, entry, await self._free_key(conn, playlist_id, order_key))
+
+    # -- helpers (all run inside the caller's transaction) -----------------------------------------------------
+
+    async def _ensure_room(self, conn: aiosqlite.Connection, guild_id: int, max_per_guild: int) -> None:
+        row = await fetch_one(
+            conn, "SELECT COUNT(*) FROM playlists WHERE guild_id = ? AND deleted_at IS NULL", (guild_id,)
+        )
+        if row is not None and row[0] >= max_per_guild:
+            raise guild_full(max_per_guild)
+
+    async def _refusal(self, conn: aiosqlite.Connection, guild_id: int, playlist_id: str, max_tracks: int) -> Exception:
+        """Why a guarded slot reservation matched nothing: the playlist is gone, or it is full."""
+        live = await fetch_one(conn, f"SELECT 1 FROM playlists WHERE {LIVE}", (playlist_id, guild_id))
+        return playlist_full(max_tracks) if live else playlist_missing()
+
+    async def _lock_entry(
+        self, conn: aiosqlite.Connection, guild_id: int, playlist_id: str, entry_id: str, at: datetime
+    ) -> tuple[Entry, int]:
+        """The entry and its playlist's track count; bumps the playlist's revision. NotFound if either is gone."""
+        playlist = await fetch_one(
+            conn, f"UPDATE playlists SET {TOUCH} WHERE {LIVE} RETURNING track_count", (iso(at), playlist_id, guild_id)
+        )
+        if playlist is None:
+            raise playlist_missing()
+        row = await fetch_one(
+            conn, f"SELECT {E_COLS} FROM entries WHERE id = ? AND playlist_id = ?", (entry_id, playlist_id)
+        )
+        if row is None:
+            raise entry_missing()
+        return _entry(row), int(playlist[0])
+
+    async def _free_key(self, conn: aiosqlite.Connection, playlist_id: str, key: str) -> str:
+        """`key` if no entry holds it, else the nearest free key after it."""
+        while await fetch_one(
+            conn, "SELECT 1 FROM entries WHERE playlist_id = ? AND order_key = ?", (playlist_id, key)
+        ):
+            nxt = await fetch_one(
+                conn,
+                "SELECT MIN(order_key) FROM entries WHERE playlist_id = ? AND order_key > ?",
+                (playlist_id, key),
+            )
+            key = between(key, nxt[0] if nxt else None)
+        return key
+
+    async def _rekey(self, conn: aiosqlite.Connection, entry: Entry, key: str) -> Entry:
+        await conn.execute("UPDATE entries SET order_key = ? WHERE id = ?", (key, entry.id))
+        return entry.model_copy(update={"order_key": key})
