@@ -7,11 +7,13 @@ mbids as "", durations as ms or s with 0 meaning unknown, images as a list keyed
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 IMAGE_PREFERENCE = ("extralarge", "large", "mega", "medium", "small")
+_MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def as_list(value: Any) -> list[dict[str, Any]]:
@@ -78,9 +80,10 @@ def flag(value: Any) -> bool:
 
 
 def mbid(value: Any) -> str | None:
-    """ "" or missing -> None. Malformed values are kept as served (Last.fm does serve them)."""
+    """A MusicBrainz id; None when empty, missing or malformed (Last.fm serves e.g. "267aa996-a6a2-411b--...")."""
     s = text(value)
-    return s.lower() if s else None
+    s = s.lower() if s else None
+    return s if s and _MBID.match(s) else None
 
 
 def duration_s(value: Any, unit: Literal["ms", "s"]) -> int | None:

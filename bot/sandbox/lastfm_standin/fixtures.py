@@ -19,7 +19,7 @@ def status_for_error(code: int, message: str = "") -> int:
     """The HTTP status Last.fm sends with an error body (FACTS.md section 4)."""
     msg = message.lower()
     if code == 6:
-        if "user not found" in msg or "artist you supplied could not be found" in msg:
+        if "user not found" in msg or "no user with that name" in msg or "artist you supplied could not" in msg:
             return 404
         if "not found" in msg:  # "Album not found", "Track not found": HTTP 200
             return 200
