@@ -1,0 +1,389 @@
+"""The simulated world: users, guilds, roles, channels, members, messages, and their Discord JSON shapes.
+
+Everything here is plain data. Ids are real, time-based snowflakes (``discord.utils.time_snowflake``) because
+discord.py derives ``created_at``/``expires_at`` from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+JSON = dict[str, Any]
+
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+ALL_PERMISSIONS = discord.Permissions.all().value
+ADMINISTRATOR = discord.Permissions(administrator=True).value
+
+DEFAULT_EVERYONE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    read_message_history=True,
+    embed_links=True,
+    attach_files=True,
+    add_reactions=True,
+    use_application_commands=True,
+    use_external_emojis=True,
+).value
+
+
+class Snowflakes:
+    """Unique, monotonically increasing, time-based snowflake ids."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self, *, new_millisecond: bool = False) -> int:
+        """Return a fresh id; ``new_millisecond`` forces a distinct timestamp part (spreads guilds over shards)."""
+        now = discord.utils.time_snowflake(dt.datetime.now(dt.UTC))
+        step = 1 << 22 if new_millisecond else 1
+        candidate = max(now, self._last + step)
+        if new_millisecond:
+            candidate &= ~((1 << 22) - 1)
+        self._last = candidate
+        return candidate
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(eq=False)
+class SimUser:
+    id: int
+    name: str
+    bot: bool = False
+    global_name: str | None = None
+
+    def payload(self) -> JSON:
+        return {
+            "id": str(self.id),
+            "username": self.name,
+            "global_name": self.global_name or self.name,
+            "discriminator": "0",
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+
+@dataclass(eq=False)
+class SimRole:
+    id: int
+    guild_id: int
+    name: str
+    permissions: int = 0
+    position: int = 0
+    mentionable: bool = False
+    color: int = 0
+
+    @property
+    def mention(self) -> str:
+        return f"<@&{self.id}>"
+
+    def payload(self) -> JSON:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "color": self.color,
+            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "position": self.position,
+            "permissions": str(self.permissions),
+            "managed": False,
+            "mentionable": self.mentionable,
+            "flags": 0,
+        }
+
+
+@dataclass(eq=False)
+class Overwrite:
+    """A permission overwrite: ``kind`` 0 for a role, 1 for a member."""
+
+    id: int
+    kind: int
+    allow: int = 0
+    deny: int = 0
+
+    def payload(self) -> JSON:
+        return {"id": str(self.id), "type": self.kind, "allow": str(self.allow), "deny": str(self.deny)}
+
+
+@dataclass(eq=False)
+class SimChannel:
+    id: int
+    guild_id: int | None
+    name: str
+    type: int = 0
+    position: int = 0
+    topic: str | None = None
+    overwrites: list[Overwrite] = field(default_factory=list)
+
+    @property
+    def mention(self) -> str:
+        return f"<#{self.id}>"
+
+    def payload(self) -> JSON:
+        data: JSON = {
+            "id": str(self.id),
+            "type": self.type,
+            "name": self.name,
+            "position": self.position,
+            "permission_overwrites": [o.payload() for o in self.overwrites],
+            "topic": self.topic,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "parent_id": None,
+            "flags": 0,
+        }
+        if self.guild_id is not None:
+            data["guild_id"] = str(self.guild_id)
+        return data
+
+
+@dataclass(eq=False)
+class SimMember:
+    user: SimUser
+    guild_id: int
+    roles: list[int] = field(default_factory=list)
+    nick: str | None = None
+    joined_at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.user.id}>"
+
+    def payload(self, *, with_user: bool = True, permissions: int | None = None) -> JSON:
+        data: JSON = {
+            "roles": [str(r) for r in self.roles],
+            "nick": self.nick,
+            "avatar": None,
+            "joined_at": iso(self.joined_at),
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+            "communication_disabled_until": None,
+        }
+        if with_user:
+            data["user"] = self.user.payload()
+        if permissions is not None:
+            data["permissions"] = str(permissions)
+        return data
+
+
+@dataclass(eq=False)
+class SimGuild:
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, SimRole] = field(default_factory=dict)
+    channels: dict[int, SimChannel] = field(default_factory=dict)
+    members: dict[int, SimMember] = field(default_factory=dict)
+
+    @property
+    def everyone(self) -> SimRole:
+        return self.roles[self.id]
+
+    def channel(self, name_or_id: str | int) -> SimChannel:
+        for channel in self.channels.values():
+            if name_or_id in (channel.id, channel.name):
+                return channel
+        raise KeyError(f"guild {self.name!r} has no channel {name_or_id!r}")
+
+    def role(self, name_or_id: str | int) -> SimRole:
+        for role in self.roles.values():
+            if name_or_id in (role.id, role.name):
+                return role
+        raise KeyError(f"guild {self.name!r} has no role {name_or_id!r}")
+
+    def member(self, name_or_id: str | int) -> SimMember:
+        for member in self.members.values():
+            if name_or_id in (member.id, member.user.name):
+                return member
+        raise KeyError(f"guild {self.name!r} has no member {name_or_id!r}")
+
+    def base_permissions(self, member: SimMember) -> int:
+        if member.id == self.owner_id:
+            return ALL_PERMISSIONS
+        value = self.everyone.permissions
+        for role_id in member.roles:
+            role = self.roles.get(role_id)
+            if role is not None:
+                value |= role.permissions
+        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    def permissions_for(self, member: SimMember, channel: SimChannel | None = None) -> int:
+        """Discord's permission algorithm: base permissions, then @everyone, role and member overwrites."""
+        value = self.base_permissions(member)
+        if channel is None or value & ADMINISTRATOR:
+            return value
+        by_id = {o.id: o for o in channel.overwrites}
+        everyone = by_id.get(self.id)
+        if everyone is not None:
+            value = (value & ~everyone.deny) | everyone.allow
+        allow = deny = 0
+        for overwrite in channel.overwrites:
+            if overwrite.kind == 0 and overwrite.id in member.roles:
+                allow |= overwrite.allow
+                deny |= overwrite.deny
+        value = (value & ~deny) | allow
+        own = by_id.get(member.id)
+        if own is not None and own.kind == 1:
+            value = (value & ~own.deny) | own.allow
+        return value
+
+    def payload(self, *, bot_id: int) -> JSON:
+        del bot_id  # members already include the bot
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "owner_id": str(self.owner_id),
+            "region": None,
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": [r.payload() for r in self.roles.values()],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": iso(utcnow()),
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.members),
+            "members": [m.payload() for m in self.members.values()],
+            "channels": [c.payload() for c in self.channels.values()],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+
+@dataclass(eq=False)
+class SimAttachment:
+    """A file the simulator serves itself at ``url`` (uploaded by the bot, or given to a command by a test)."""
+
+    id: int
+    filename: str
+    data: bytes
+    content_type: str
+    url: str
+    description: str | None = None
+
+    def payload(self) -> JSON:
+        return {
+            "id": str(self.id),
+            "filename": self.filename,
+            "size": len(self.data),
+            "url": self.url,
+            "proxy_url": self.url,
+            "content_type": self.content_type,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class SimFile:
+    """A file a test hands to a command's attachment option."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(eq=False)
+class SimMessage:
+    """A message as the simulator stores it; ``payload()`` is what discord.py receives."""
+
+    id: int
+    channel_id: int
+    guild_id: int | None
+    author: SimUser
+    content: str = ""
+    embeds: list[JSON] = field(default_factory=list)
+    components: list[JSON] = field(default_factory=list)
+    attachments: list[SimAttachment] = field(default_factory=list)
+    flags: int = 0
+    tts: bool = False
+    created_at: dt.datetime = field(default_factory=utcnow)
+    edited_at: dt.datetime | None = None
+    webhook_id: int | None = None
+    interaction_id: int | None = None
+    allowed_mentions: JSON | None = None
+    deleted: bool = False
+    history: list[JSON] = field(default_factory=list)
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & EPHEMERAL)
+
+    @property
+    def loading(self) -> bool:
+        return bool(self.flags & LOADING)
+
+    @property
+    def files(self) -> list[tuple[str, bytes]]:
+        return [(a.filename, a.data) for a in self.attachments]
+
+    def payload(self) -> JSON:
+        data: JSON = {
+            "id": str(self.id),
+            "type": 20 if self.interaction_id else 0,
+            "channel_id": str(self.channel_id),
+            "author": self.author.payload(),
+            "content": self.content,
+            "timestamp": iso(self.created_at),
+            "edited_timestamp": iso(self.edited_at) if self.edited_at else None,
+            "tts": self.tts,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [a.payload() for a in self.attachments],
+            "embeds": self.embeds,
+            "components": self.components,
+            "pinned": False,
+            "flags": self.flags,
+        }
+        if self.guild_id is not None:
+            data["guild_id"] = str(self.guild_id)
+        if self.webhook_id is not None:
+            data["webhook_id"] = str(self.webhook_id)
+        if self.interaction_id is not None:
+            data["application_id"] = str(self.author.id)
+        return data
