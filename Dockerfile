@@ -14,7 +14,7 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, so a code-only change reuses this layer.
 COPY requirements.lock ./
-COPY pyproject.toml ./
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY storage ./storage
