@@ -4,7 +4,8 @@ Two aiosqlite connections, each with its own thread, so the event loop never blo
 - the writer runs one transaction at a time (`BEGIN IMMEDIATE` behind an asyncio.Lock: aiosqlite serializes
   statements, not transactions, so two coroutines must not interleave statements on one connection);
 - the reader answers single-statement reads from the last committed state (WAL lets it read while a write is
-  in progress, so pages and lookups never queue behind writes).
+  in progress, so pages and lookups never queue behind writes). Measured with benchmarks/storage_bench.py's
+  page-under-writes figure: a last page read while 10 writers add took ~4 ms here, ~8 ms on one shared connection.
 """
 
 from __future__ import annotations
