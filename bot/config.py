@@ -82,9 +82,10 @@ def describe_errors(error: ValidationError) -> list[str]:
     """One line per problem, naming the environment variable to set."""
     lines = []
     for e in error.errors():
-        field = str(e["loc"][0]) if e["loc"] else "?"
-        var = ENV_PREFIX + field.upper()
-        lines.append(f"  {var}: {e['msg']}")
+        if e["loc"]:
+            lines.append(f"  {ENV_PREFIX}{str(e['loc'][0]).upper()}: {e['msg']}")
+        else:  # a check across settings (model validator): its message names the variables itself
+            lines.append(f"  {e['msg'].removeprefix('Value error, ')}")
     return lines
 
 

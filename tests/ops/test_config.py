@@ -47,6 +47,13 @@ def test_invalid_settings_exit_2_with_one_message_naming_every_variable(tmp_path
     assert "MTA4NzY1" not in err  # a valid secret next to invalid settings is not echoed
 
 
+def test_a_problem_across_settings_names_its_variables(tmp_path: Path) -> None:
+    result = run_load_settings(tmp_path, {"SHARIFY_SHARD_IDS": "[5]", "SHARIFY_SHARD_COUNT": "2"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (problem,) = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert problem.startswith("SHARIFY_SHARD_IDS") and "SHARIFY_?" not in result.stderr
+
+
 def test_valid_settings_load(tmp_path: Path) -> None:
     result = run_load_settings(tmp_path, {"SHARIFY_HEALTH_PORT": "9090", "SHARIFY_LOG_LEVEL": "debug"})
     assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "loaded", "")
