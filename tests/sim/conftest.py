@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import discord
 import pytest
@@ -49,10 +49,10 @@ class Pager(discord.ui.View):
         await interaction.response.send_message(f"mode={select.values[0]}", ephemeral=True)
 
 
-def make_bot(guild_id: int, **options: object) -> commands.Bot:
+def make_bot(guild_id: int, cls: type[commands.Bot] = commands.Bot, **options: object) -> commands.Bot:
     intents = discord.Intents.default()
     intents.members = True
-    bot = commands.Bot(command_prefix="!", intents=intents, **options)  # type: ignore[arg-type]
+    bot = cls(command_prefix="!", intents=intents, **options)  # type: ignore[arg-type]
     tree = bot.tree
     bot.seen_errors = []  # type: ignore[attr-defined]
 
@@ -146,13 +146,22 @@ async def sim() -> AsyncIterator[DiscordSimulator]:
         yield simulator
 
 
-@pytest.fixture
-def guild(sim: DiscordSimulator) -> SimGuild:
-    created = sim.add_guild("Lounge", channels=("general", "music"))
+def populate(sim: DiscordSimulator, name: str = "Lounge") -> SimGuild:
+    created = sim.add_guild(name, channels=("general", "music"))
     sim.add_role(created, "DJ", mentionable=True)
     sim.add_member(created, "alice")
     sim.add_member(created, "bob", roles=["DJ"])
     return created
+
+
+@pytest.fixture
+def guild_factory() -> Callable[[DiscordSimulator], SimGuild]:
+    return populate
+
+
+@pytest.fixture
+def guild(sim: DiscordSimulator) -> SimGuild:
+    return populate(sim)
 
 
 @pytest.fixture
