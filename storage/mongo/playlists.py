@@ -34,23 +34,12 @@ from storage.common import (
     utc,
 )
 from storage.mongo.db import Doc, MongoDatabase
+from storage.mongo.docs import entry_doc, entry_from_doc, playlist_from_doc
 
 AFTER = ReturnDocument.AFTER
 HIDDEN = {"seq": False}  # the append sequence counter is the store's business, not the model's
 BY_KEY = [("order_key", ASCENDING)]
 REMOVE_BATCH = 64
-
-
-def _playlist(doc: Doc) -> Playlist:
-    return Playlist(id=doc.pop("_id"), **doc)
-
-
-def _entry(doc: Doc) -> Entry:
-    return Entry(id=doc.pop("_id"), **doc)
-
-
-def _entry_doc(e: Entry) -> Doc:
-    return {"_id": e.id, **e.model_dump(exclude={"id"})}
 
 
 def _busy() -> Conflict:
@@ -89,11 +78,11 @@ class MongoPlaylists:
                 raise name_taken(new.name) from e
             raise
         doc.pop("seq")
-        return _playlist(doc)
+        return playlist_from_doc(doc)
 
     async def get(self, guild_id: int, playlist_id: str) -> Playlist | None:
         doc = await self._playlists.find_one({"_id": playlist_id, "guild_id": guild_id}, HIDDEN)
-        return None if doc is None else _playlist(doc)
+        return None if doc is None else playlist_from_doc(doc)
 
     async def get_by_name(self, guild_id: int, name_key: str, *, deleted: bool = False) -> Playlist | None:
         trash = {"$ne": None} if deleted else None
@@ -101,7 +90,7 @@ class MongoPlaylists:
         doc = await self._playlists.find_one(
             {"guild_id": guild_id, "name_key": name_key, "deleted_at": trash}, HIDDEN, sort=sort
         )
-        return None if doc is None else _playlist(doc)
+        return None if doc is None else playlist_from_doc(doc)
 
     async def list(
         self, guild_id: int, *, deleted: bool = False, prefix: str = "", limit: int = 1000
@@ -112,7 +101,7 @@ class MongoPlaylists:
             "name_key": {"$gte": prefix, "$lt": prefix + MAX_KEY},
         }
         cursor = self._playlists.find(query, HIDDEN).sort([("name_key", ASCENDING), ("_id", ASCENDING)]).limit(limit)
-        return [_playlist(d) async for d in cursor]
+        return [playlist_from_doc(d) async for d in cursor]
 
     async def update(
         self,
@@ -133,7 +122,7 @@ class MongoPlaylists:
             raise name_taken(name or name_key or "") from e
         if doc is None:
             raise playlist_missing()
-        return _playlist(doc)
+        return playlist_from_doc(doc)
 
     async def set_collaborator(
         self,
@@ -149,14 +138,14 @@ class MongoPlaylists:
         doc = await self._touch(guild_id, playlist_id, at, {"$addToSet" if present else "$pull": {field: value}})
         if doc is None:
             raise playlist_missing()
-        return _playlist(doc)
+        return playlist_from_doc(doc)
 
     async def soft_delete(self, guild_id: int, playlist_id: str, *, at: datetime) -> Playlist:
         doc = await self._touch(guild_id, playlist_id, at, {"$set": {"deleted_at": utc(at)}})
         if doc is None:
             raise playlist_missing()
         await self._release_room(guild_id)
-        return _playlist(doc)
+        return playlist_from_doc(doc)
 
     async def restore(self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int) -> Playlist:
         trashed = {"_id": playlist_id, "guild_id": guild_id, "deleted_at": {"$ne": None}}
@@ -179,7 +168,7 @@ class MongoPlaylists:
         if doc is None:  # restored or purged by someone else in between
             await self._release_room(guild_id)
             raise trash_missing()
-        return _playlist(doc)
+        return playlist_from_doc(doc)
 
     async def purge_deleted(self, *, before: datetime) -> int:
         old = {"deleted_at": {"$ne": None, "$lt": utc(before)}}
@@ -225,7 +214,7 @@ class MongoPlaylists:
             for i, e in enumerate(entries)
         ]
         try:
-            await self._entries.insert_many([_entry_doc(e) for e in out])
+            await self._entries.insert_many([entry_doc(e) for e in out])
         except BaseException:
             # Compensate the reservation: take out whatever part of this batch got in, then give all n slots
             # back (the sequence numbers stay used; gaps in order keys are harmless).
@@ -248,7 +237,7 @@ class MongoPlaylists:
                 entry = e.model_copy(update={"playlist_id": playlist_id, "guild_id": guild_id})
                 for _ in range(KEY_RETRIES):
                     try:
-                        await self._entries.insert_one(_entry_doc(entry))
+                        await self._entries.insert_one(entry_doc(entry))
                         out.append(entry)
                         break
                     except DuplicateKeyError:
@@ -270,7 +259,7 @@ class MongoPlaylists:
         cursor = (
             self._entries.find({"playlist_id": playlist_id, "guild_id": guild_id}).sort(BY_KEY).skip(max(offset, 0))
         )
-        return [_entry(d) async for d in cursor.limit(limit or 0)] if limit != 0 else []
+        return [entry_from_doc(d) async for d in cursor.limit(limit or 0)] if limit != 0 else []
 
     async def entry_at(self, guild_id: int, playlist_id: str, position: int) -> Entry | None:
         if position < 1:
@@ -280,7 +269,7 @@ class MongoPlaylists:
 
     async def get_entry(self, guild_id: int, playlist_id: str, entry_id: str) -> Entry | None:
         doc = await self._entries.find_one({"_id": entry_id, "playlist_id": playlist_id, "guild_id": guild_id})
-        return None if doc is None else _entry(doc)
+        return None if doc is None else entry_from_doc(doc)
 
     async def position_of(self, guild_id: int, playlist_id: str, entry_id: str) -> int | None:
         entry = await self.get_entry(guild_id, playlist_id, entry_id)
@@ -300,7 +289,7 @@ class MongoPlaylists:
                     for i in chunk
                 )
             )
-            removed += [_entry(d) for d in docs if d is not None]
+            removed += [entry_from_doc(d) for d in docs if d is not None]
         if removed:
             await self._playlists.update_one(
                 {"_id": playlist_id, "guild_id": guild_id},
@@ -420,4 +409,4 @@ class MongoPlaylists:
         )
         if doc is None:
             raise entry_missing()
-        return _entry(doc)
+        return entry_from_doc(doc)

@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import builtins
-import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode, Track
+from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode
 from bot.domain.ordering import append_key, between
 from storage.common import (
     MAX_KEY,
@@ -30,79 +29,11 @@ from storage.common import (
     unique,
     utc,
 )
-from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, from_iso_opt, iso
+from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, iso
+from storage.sqlite.rows import E_COLS, INSERT_ENTRY, P_COLS, entry_from_row, entry_params, playlist_from_row
 
-P_COLS = (
-    "id, guild_id, name, name_key, description, owner_id, mode, collaborator_user_ids, collaborator_role_ids,"
-    " track_count, revision, created_at, updated_at, deleted_at"
-)
-E_COLS = (
-    "id, playlist_id, guild_id, order_key, artist, title, album, duration_s, mbid, url, norm_key, added_by, added_at"
-)
 LIVE = "id = ? AND guild_id = ? AND deleted_at IS NULL"
 TOUCH = "revision = revision + 1, updated_at = ?"
-
-
-def _playlist(row: sqlite3.Row) -> Playlist:
-    return Playlist(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        name=row["name"],
-        name_key=row["name_key"],
-        description=row["description"],
-        owner_id=row["owner_id"],
-        mode=PlaylistMode(row["mode"]),
-        collaborator_user_ids=tuple(json.loads(row["collaborator_user_ids"])),
-        collaborator_role_ids=tuple(json.loads(row["collaborator_role_ids"])),
-        track_count=row["track_count"],
-        revision=row["revision"],
-        created_at=from_iso(row["created_at"]),
-        updated_at=from_iso(row["updated_at"]),
-        deleted_at=from_iso_opt(row["deleted_at"]),
-    )
-
-
-def _entry(row: sqlite3.Row) -> Entry:
-    track = Track(
-        artist=row["artist"],
-        title=row["title"],
-        album=row["album"],
-        duration_s=row["duration_s"],
-        mbid=row["mbid"],
-        url=row["url"],
-    )
-    return Entry(
-        id=row["id"],
-        playlist_id=row["playlist_id"],
-        guild_id=row["guild_id"],
-        order_key=row["order_key"],
-        track=track,
-        norm_key=row["norm_key"],
-        added_by=row["added_by"],
-        added_at=from_iso(row["added_at"]),
-    )
-
-
-def _entry_params(e: Entry) -> tuple[object, ...]:
-    t = e.track
-    return (
-        e.id,
-        e.playlist_id,
-        e.guild_id,
-        e.order_key,
-        t.artist,
-        t.title,
-        t.album,
-        t.duration_s,
-        t.mbid,
-        t.url,
-        e.norm_key,
-        e.added_by,
-        iso(e.added_at),
-    )
-
-
-INSERT_ENTRY = f"INSERT INTO entries ({E_COLS}) VALUES ({', '.join('?' * 13)})"
 
 
 class SqlitePlaylists:
@@ -135,13 +66,13 @@ class SqlitePlaylists:
             except sqlite3.IntegrityError as e:
                 raise name_taken(new.name) from e
         assert row is not None
-        return _playlist(row)
+        return playlist_from_row(row)
 
     async def get(self, guild_id: int, playlist_id: str) -> Playlist | None:
         row = await self._db.row(
             f"SELECT {P_COLS} FROM playlists WHERE id = ? AND guild_id = ?", (playlist_id, guild_id)
         )
-        return None if row is None else _playlist(row)
+        return None if row is None else playlist_from_row(row)
 
     async def get_by_name(self, guild_id: int, name_key: str, *, deleted: bool = False) -> Playlist | None:
         trash = "IS NOT NULL ORDER BY deleted_at DESC, id DESC LIMIT 1" if deleted else "IS NULL"
@@ -149,7 +80,7 @@ class SqlitePlaylists:
             f"SELECT {P_COLS} FROM playlists WHERE guild_id = ? AND name_key = ? AND deleted_at {trash}",
             (guild_id, name_key),
         )
-        return None if row is None else _playlist(row)
+        return None if row is None else playlist_from_row(row)
 
     async def list(
         self, guild_id: int, *, deleted: bool = False, prefix: str = "", limit: int = 1000
@@ -159,7 +90,7 @@ class SqlitePlaylists:
             " AND name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT ?",
             (guild_id, prefix, prefix + MAX_KEY, limit),
         )
-        return [_playlist(r) for r in rows]
+        return [playlist_from_row(r) for r in rows]
 
     async def update(
         self,
@@ -185,7 +116,7 @@ class SqlitePlaylists:
                 raise name_taken(name or name_key or "") from e
         if row is None:
             raise playlist_missing()
-        return _playlist(row)
+        return playlist_from_row(row)
 
     async def set_collaborator(
         self,
@@ -211,7 +142,7 @@ class SqlitePlaylists:
             )
         if row is None:
             raise playlist_missing()
-        return _playlist(row)
+        return playlist_from_row(row)
 
     async def soft_delete(self, guild_id: int, playlist_id: str, *, at: datetime) -> Playlist:
         async with self._db.write() as conn:
@@ -222,7 +153,7 @@ class SqlitePlaylists:
             )
         if row is None:
             raise playlist_missing()
-        return _playlist(row)
+        return playlist_from_row(row)
 
     async def restore(self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int) -> Playlist:
         async with self._db.write() as conn:
@@ -244,7 +175,7 @@ class SqlitePlaylists:
             except sqlite3.IntegrityError as e:
                 raise name_taken(trashed["name"]) from e
         assert row is not None
-        return _playlist(row)
+        return playlist_from_row(row)
 
     async def purge_deleted(self, *, before: datetime) -> int:
         async with self._db.write() as conn:  # entries go with them: ON DELETE CASCADE
@@ -286,7 +217,7 @@ class SqlitePlaylists:
                 )
                 for i, e in enumerate(entries)
             ]
-            await conn.executemany(INSERT_ENTRY, [_entry_params(e) for e in out])
+            await conn.executemany(INSERT_ENTRY, [entry_params(e) for e in out])
         return out
 
     async def reinsert(
@@ -310,7 +241,7 @@ class SqlitePlaylists:
                     continue  # already back (a repeated undo): keep it once
                 key = await self._free_key(conn, playlist_id, e.order_key)
                 entry = e.model_copy(update={"playlist_id": playlist_id, "guild_id": guild_id, "order_key": key})
-                await conn.execute(INSERT_ENTRY, _entry_params(entry))
+                await conn.execute(INSERT_ENTRY, entry_params(entry))
                 out.append(entry)
             if len(out) < n:  # give back the slots of the entries that were already there
                 await conn.execute(
@@ -325,7 +256,7 @@ class SqlitePlaylists:
             f"SELECT {E_COLS} FROM entries WHERE playlist_id = ? AND guild_id = ? ORDER BY order_key LIMIT ? OFFSET ?",
             (playlist_id, guild_id, -1 if limit is None else limit, max(offset, 0)),
         )
-        return [_entry(r) for r in rows]
+        return [entry_from_row(r) for r in rows]
 
     async def entry_at(self, guild_id: int, playlist_id: str, position: int) -> Entry | None:
         if position < 1:
@@ -338,7 +269,7 @@ class SqlitePlaylists:
             f"SELECT {E_COLS} FROM entries WHERE id = ? AND playlist_id = ? AND guild_id = ?",
             (entry_id, playlist_id, guild_id),
         )
-        return None if row is None else _entry(row)
+        return None if row is None else entry_from_row(row)
 
     async def position_of(self, guild_id: int, playlist_id: str, entry_id: str) -> int | None:
         row = await self._db.row(
@@ -366,7 +297,7 @@ class SqlitePlaylists:
                     f"UPDATE playlists SET track_count = track_count - ?, {TOUCH} WHERE id = ? AND guild_id = ?",
                     (len(rows), iso(at), playlist_id, guild_id),
                 )
-        return sorted((_entry(r) for r in rows), key=lambda e: e.order_key)
+        return sorted((entry_from_row(r) for r in rows), key=lambda e: e.order_key)
 
     async def move(self, guild_id: int, playlist_id: str, entry_id: str, to_position: int, *, at: datetime) -> Entry:
         async with self._db.write() as conn:
@@ -424,7 +355,7 @@ class SqlitePlaylists:
         )
         if row is None:
             raise entry_missing()
-        return _entry(row), int(playlist[0])
+        return entry_from_row(row), int(playlist[0])
 
     async def _free_key(self, conn: aiosqlite.Connection, playlist_id: str, key: str) -> str:
         """`key` if no entry holds it, else the nearest free key after it."""
