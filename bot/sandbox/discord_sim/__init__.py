@@ -30,7 +30,7 @@ Building the world (call before or after the bot connects; later additions are d
     ``add_channel(guild, name, *, kind=0, topic=None, overwrites={role|member|guild: (allow, deny)}) -> SimChannel``
     ``add_user(name, *, bot=False) -> SimUser``; ``guild(name_or_id) -> SimGuild``.
     Guilds are sent with ``member_count == len(members)``, so discord.py never needs to chunk (op 8 is answered
-    anyway). Consecutive guilds get consecutive snowflake timestamps, so with 2 shards they alternate shards.
+    anyway). Guild ids use consecutive timestamps: the n-th guild (from 0) is on shard ``n % shard_count`` (<= 10).
 
 Running a client:
     ``sim.running(client, *, ready_timeout=10, guild_ready_timeout=0.02)``: async context manager that patches

@@ -12,11 +12,22 @@ from typing import Any
 import discord
 from aiohttp import web
 
-from .builders import DEFAULT_ATTACHMENT_LIMIT, Resolver, envelope, find_component, modal_components
-from .commands import CommandUsageError, build_options, split_path
+from .builders import (
+    DEFAULT_ATTACHMENT_LIMIT,
+    Resolver,
+    channel_of,
+    command_interaction,
+    envelope,
+    find_component,
+    member_of,
+    modal_components,
+    select_data,
+)
+from .commands import CommandUsageError
 from .faults import Faults, Injection
 from .gateway import INVALID_SESSION, RECONNECT, Gateway, GatewayEvent
 from .model import (
+    DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
     JSON,
     Overwrite,
@@ -44,15 +55,6 @@ from .state import SimState
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BOT_PERMISSIONS = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    embed_links=True,
-    attach_files=True,
-    read_message_history=True,
-    add_reactions=True,
-    use_application_commands=True,
-).value
 GuildRef = SimGuild | str | int
 MemberRef = SimMember | SimUser | str | int
 Perms = int | discord.Permissions
@@ -204,7 +206,7 @@ class DiscordSimulator:
         owner: str | None = None,
     ) -> SimGuild:
         """A guild with @everyone, an owner, the bot (with a role holding ``bot_permissions``) and text channels."""
-        guild_id = self.state.ids.next(new_millisecond=True)
+        guild_id = self.state.ids.next_guild()
         owner_user = self.add_user(owner or f"{name} owner")
         guild = SimGuild(guild_id, name, owner_user.id)
         guild.roles[guild_id] = SimRole(guild_id, guild_id, "@everyone", _perm_value(everyone_permissions))
@@ -267,20 +269,6 @@ class DiscordSimulator:
         self._live("CHANNEL_CREATE", channel.payload(), target.id)
         return channel
 
-    def _member(self, guild: SimGuild, ref: MemberRef) -> SimMember:
-        if isinstance(ref, SimMember):
-            return ref
-        if isinstance(ref, SimUser):
-            return guild.members[ref.id]
-        return guild.member(ref)
-
-    def _channel(self, guild: SimGuild, ref: SimChannel | str | int | None) -> SimChannel:
-        if isinstance(ref, SimChannel):
-            return ref
-        if ref is not None:
-            return guild.channel(ref)
-        return next(c for c in guild.channels.values() if c.type == 0)
-
     # -- acting as users -----------------------------------------------------------------------------------------
 
     async def _run(self, record: InteractionRecord, within: float | None) -> Reply:
@@ -293,34 +281,14 @@ class DiscordSimulator:
         await record.settle(quiet=self.settle, limit=within or self.response_timeout)
         return Reply(record, self.state.messages.get)
 
-    def _find_command(self, guild: SimGuild, path: str) -> tuple[JSON, list[str]]:
-        parts = split_path(path)
-        for scope in (guild.id, None):
-            for command in self.state.commands.get(scope, []):
-                if command["name"] == parts[0] and command.get("type", 1) == 1:
-                    return command, parts
-        known = sorted({c["name"] for s in (guild.id, None) for c in self.state.commands.get(s, [])})
-        hint = "" if known else " (no commands registered: did the bot sync its CommandTree?)"
-        raise CommandUsageError(f"no slash command /{parts[0]} in {guild.name!r}; registered: {known}{hint}")
-
     def _command_record(
         self, kind: int, guild: GuildRef, user: MemberRef, path: str, *, in_channel: Any, values: Mapping[str, Any],
         focused: str | None,
     ) -> InteractionRecord:  # fmt: skip
         target = self.guild(guild)
-        member = self._member(target, user)
-        channel = self._channel(target, in_channel)
-        command, parts = self._find_command(target, path)
-        resolver = Resolver(self.state, target, member, channel)
-        options = build_options(command, parts, values, resolver, focused=focused)
-        data: JSON = {"id": command["id"], "name": command["name"], "type": 1, "options": options}
-        if resolver.resolved:
-            data["resolved"] = resolver.resolved
-        if "guild_id" in command:
-            data["guild_id"] = command["guild_id"]
-        return envelope(
-            self.state, kind, name=path, guild=target, member=member, channel=channel, data=data,
-            attachment_size_limit=self.attachment_size_limit,
+        return command_interaction(
+            self.state, kind, guild=target, member=member_of(target, user), channel=channel_of(target, in_channel),
+            path=path, values=values, focused=focused, attachment_size_limit=self.attachment_size_limit,
         )  # fmt: skip
 
     async def command(
@@ -349,7 +317,7 @@ class DiscordSimulator:
         self, kind: int, reply: Reply, message: SimMessage, data: JSON, user: MemberRef | None
     ) -> InteractionRecord:
         guild = self.guild(message.guild_id or reply.record.guild_id or 0)
-        member = self._member(guild, user if user is not None else reply.record.user)
+        member = member_of(guild, user if user is not None else reply.record.user)
         channel = guild.channels[message.channel_id]
         return envelope(
             self.state, kind, name=f"{reply.record.name} > {data.get('custom_id')}", guild=guild, member=member,
@@ -367,22 +335,10 @@ class DiscordSimulator:
     async def select(self, reply: Reply, select: str, values: Iterable[Any], *, user: MemberRef | None = None) -> Reply:
         """Choose ``values`` in a select (by custom_id or placeholder); string selects accept labels too."""
         message, component = find_component(reply, select, {3, 5, 6, 7, 8})
-        chosen = list(values)
-        data: JSON = {"custom_id": component["custom_id"], "component_type": component["type"]}
-        if component["type"] == 3:
-            by_label = {o["label"]: o["value"] for o in component.get("options", [])}
-            known = set(by_label.values())
-            picked = [by_label.get(v, v) for v in chosen]
-            if not set(picked) <= known:
-                raise CommandUsageError(f"select {select!r} has no option(s) {sorted(set(picked) - known)}")
-            data["values"] = picked
-        else:
-            guild = self.guild(message.guild_id or 0)
-            member = self._member(guild, user if user is not None else reply.record.user)
-            resolver = Resolver(self.state, guild, member, guild.channels[message.channel_id])
-            kinds = {5: 6, 6: 8, 7: 9, 8: 7}
-            data["values"] = [resolver(kinds[component["type"]], v) for v in chosen]
-            data["resolved"] = resolver.resolved
+        guild = self.guild(message.guild_id or 0)
+        member = member_of(guild, user if user is not None else reply.record.user)
+        resolver = Resolver(self.state, guild, member, guild.channels[message.channel_id])
+        data = select_data(component, list(values), resolver)
         return await self._run(self._component_record(MESSAGE_COMPONENT, reply, message, data, user), None)
 
     async def submit_modal(self, reply: Reply, values: Mapping[str, Any], *, user: MemberRef | None = None) -> Reply:
@@ -393,7 +349,7 @@ class DiscordSimulator:
         data = {"custom_id": modal["custom_id"], "components": modal_components(modal, dict(values))}
         source = self.state.messages.get(reply.record.component_message_id or 0)
         guild = self.guild(reply.record.guild_id or 0)
-        member = self._member(guild, user if user is not None else reply.record.user)
+        member = member_of(guild, user if user is not None else reply.record.user)
         channel = guild.channels[reply.record.channel_id]
         record = envelope(
             self.state, MODAL_SUBMIT, name=f"{reply.record.name} > modal", guild=guild, member=member,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
-from .commands import ATTACHMENT, CHANNEL, MENTIONABLE, ROLE, USER, CommandUsageError
+from .commands import ATTACHMENT, CHANNEL, MENTIONABLE, ROLE, USER, CommandUsageError, build_options, split_path
 from .model import JSON, SimAttachment, SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser
 from .records import InteractionRecord, Reply
 from .state import SimState
@@ -184,3 +185,82 @@ def modal_components(modal: JSON, values: dict[str, Any]) -> list[JSON]:
     if remaining:
         raise CommandUsageError(f"modal {modal.get('title')!r} has no field(s) {sorted(remaining)}")
     return submitted
+
+
+def member_of(guild: SimGuild, ref: SimMember | SimUser | str | int) -> SimMember:
+    if isinstance(ref, SimMember):
+        return ref
+    if isinstance(ref, SimUser):
+        return guild.members[ref.id]
+    return guild.member(ref)
+
+
+def channel_of(guild: SimGuild, ref: SimChannel | str | int | None) -> SimChannel:
+    """A channel by object, name or id; ``None`` means the guild's first text channel."""
+    if isinstance(ref, SimChannel):
+        return ref
+    if ref is not None:
+        return guild.channel(ref)
+    return next(c for c in guild.channels.values() if c.type == 0)
+
+
+def find_command(state: SimState, guild: SimGuild, path: str) -> tuple[JSON, list[str]]:
+    """The registered CHAT_INPUT command for ``path``: the guild's own first, then the global ones."""
+    parts = split_path(path)
+    for scope in (guild.id, None):
+        for command in state.commands.get(scope, []):
+            if command["name"] == parts[0] and command.get("type", 1) == 1:
+                return command, parts
+    known = sorted({c["name"] for s in (guild.id, None) for c in state.commands.get(s, [])})
+    hint = "" if known else " (no commands registered: did the bot sync its CommandTree?)"
+    raise CommandUsageError(f"no slash command /{parts[0]} in {guild.name!r}; registered: {known}{hint}")
+
+
+def command_interaction(
+    state: SimState,
+    kind: int,
+    *,
+    guild: SimGuild,
+    member: SimMember,
+    channel: SimChannel,
+    path: str,
+    values: Mapping[str, Any],
+    focused: str | None,
+    attachment_size_limit: int,
+) -> InteractionRecord:
+    """An APPLICATION_COMMAND (or, with ``focused``, AUTOCOMPLETE) interaction built from the registered command."""
+    command, parts = find_command(state, guild, path)
+    resolver = Resolver(state, guild, member, channel)
+    options = build_options(command, parts, values, resolver, focused=focused)
+    data: JSON = {"id": command["id"], "name": command["name"], "type": 1, "options": options}
+    if resolver.resolved:
+        data["resolved"] = resolver.resolved
+    if "guild_id" in command:
+        data["guild_id"] = command["guild_id"]
+    return envelope(
+        state,
+        kind,
+        name=path,
+        guild=guild,
+        member=member,
+        channel=channel,
+        data=data,
+        attachment_size_limit=attachment_size_limit,
+    )
+
+
+def select_data(component: JSON, chosen: list[Any], resolver: Resolver) -> JSON:
+    """MESSAGE_COMPONENT data for a select; string selects take values or labels, entity selects sim objects."""
+    data: JSON = {"custom_id": component["custom_id"], "component_type": component["type"]}
+    if component["type"] == 3:
+        by_label = {o["label"]: o["value"] for o in component.get("options", [])}
+        known = set(by_label.values())
+        picked = [by_label.get(v, v) for v in chosen]
+        if not set(picked) <= known:
+            raise CommandUsageError(f"select {component['custom_id']!r} has no option(s) {sorted(set(picked) - known)}")
+        data["values"] = picked
+    else:
+        option_type = {5: USER, 6: ROLE, 7: MENTIONABLE, 8: CHANNEL}[component["type"]]
+        data["values"] = [resolver(option_type, v) for v in chosen]
+        data["resolved"] = resolver.resolved
+    return data

@@ -30,22 +30,39 @@ DEFAULT_EVERYONE_PERMISSIONS = discord.Permissions(
     use_external_emojis=True,
 ).value
 
+DEFAULT_BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    add_reactions=True,
+    use_application_commands=True,
+).value
+
 
 class Snowflakes:
-    """Unique, monotonically increasing, time-based snowflake ids."""
+    """Unique, time-based snowflake ids (``discord.utils.time_snowflake`` plus a counter in the low bits)."""
+
+    GUILD_LOW_BITS = 0x3FF000  # never reached by the counter, so guild ids cannot collide with other ids
 
     def __init__(self) -> None:
         self._last = 0
+        self._guild_ms: int | None = None
 
-    def next(self, *, new_millisecond: bool = False) -> int:
-        """Return a fresh id; ``new_millisecond`` forces a distinct timestamp part (spreads guilds over shards)."""
+    def next(self) -> int:
         now = discord.utils.time_snowflake(dt.datetime.now(dt.UTC))
-        step = 1 << 22 if new_millisecond else 1
-        candidate = max(now, self._last + step)
-        if new_millisecond:
-            candidate &= ~((1 << 22) - 1)
-        self._last = candidate
-        return candidate
+        self._last = max(now, self._last + 1)
+        return self._last
+
+    def next_guild(self) -> int:
+        """Guild ids take consecutive milliseconds, so the n-th guild (from 0) lands on shard ``n % shard_count``."""
+        if self._guild_ms is None:  # start on a multiple of 2520 = lcm(1..10): guild n -> shard n for counts <= 10
+            now_ms = discord.utils.time_snowflake(dt.datetime.now(dt.UTC)) >> 22
+            self._guild_ms = now_ms - now_ms % 2520
+        else:
+            self._guild_ms += 1
+        return (self._guild_ms << 22) | self.GUILD_LOW_BITS
 
 
 def iso(moment: dt.datetime) -> str:
