@@ -88,6 +88,19 @@ def make_bot(guild_id: int, cls: type[commands.Bot] = commands.Bot, **options: o
         await asyncio.sleep(0.05)
         await interaction.followup.send("done slowly")
 
+    @tree.command(description="Followups, edits and deletes")
+    async def steps(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send("first")  # replaces the loading message
+        second = await interaction.followup.send("second", wait=True)
+        await second.edit(content="second!")
+        third = await interaction.followup.send("third", wait=True)
+        await third.delete()
+        original = await interaction.original_response()
+        await interaction.edit_original_response(content=original.content + " (edited)")
+        fetched = await interaction.client.fetch_channel(interaction.channel_id or 0)
+        await interaction.followup.send(f"in #{getattr(fetched, 'name', '?')}")
+
     @tree.command(description="Answers after a delay")
     async def late(interaction: discord.Interaction, delay: float) -> None:
         await asyncio.sleep(delay)

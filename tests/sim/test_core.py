@@ -129,7 +129,9 @@ async def test_allowed_mentions_recorded(sim: DiscordSimulator, guild: SimGuild,
     safe = await sim.command(guild, "alice", "echo", text="@everyone hi")
     unsafe = await sim.command(guild, "alice", "echo", text="@everyone hi", safe=False)
     assert safe.message is not None and safe.message.allowed_mentions == {"parse": []}
+    assert safe.message.allowed_mentions_sent and safe.message.mentions_allowed == set()
     assert unsafe.message is not None and unsafe.message.allowed_mentions is None
+    assert unsafe.message.mentions_allowed == {"users"}  # Discord's default for interaction responses
 
 
 async def test_bot_permissions_in_channel_overwrites(sim: DiscordSimulator, guild: SimGuild, bot: commands.Bot):
@@ -139,3 +141,15 @@ async def test_bot_permissions_in_channel_overwrites(sim: DiscordSimulator, guil
     assert sim.channel_messages(closed) == []
     assert [(v.status, v.code) for v in sim.violations] == [(403, 50013)]
     assert isinstance(bot.seen_errors[-1].original, discord.Forbidden)  # type: ignore[attr-defined]
+
+
+async def test_followups_edits_and_deletes(sim: DiscordSimulator, guild: SimGuild, bot: commands.Bot):
+    reply = await sim.command(guild, "alice", "steps")
+    assert reply.callback_type == 5 and reply.ephemeral
+    assert [m.content for m in reply.messages] == ["first (edited)", "second!", "in #general"]
+    assert reply.content == "first (edited)"
+    assert [m.content for m in reply.followups] == ["second!", "in #general"]
+    assert all(m.ephemeral for m in reply.messages[:1])
+    routes = {f"{r.method} {r.path.split('/')[1]}" for r in sim.requests if r.status < 300}
+    assert {"GET channels", "DELETE webhooks", "PATCH webhooks", "GET webhooks"} <= routes
+    assert sim.violations == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import discord
+import discord.gateway
+import discord.http
 import pytest
 from discord.ext import commands
 
@@ -31,5 +34,8 @@ async def test_two_shards_route_guilds_and_interactions(explicit: bool):
             beta = await sim.command(second, "bob", "ping")
             assert beta.content == f"pong from shard {expected[second.id]}"
             assert [e.shard_id for e in sim.gateway_events if e.kind == "RESUME"] == [expected[second.id]]
+        assert discord.http.Route.BASE == "https://discord.com/api/v10"  # patches undone on exit
+        assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
+        assert "before_identify_hook" not in vars(bot)
         gateway_calls = [r for r in sim.requests if r.route == "GET /gateway/bot"]
         assert len(gateway_calls) == (0 if explicit else 1)

@@ -56,7 +56,8 @@ defer promised, then ``settle`` seconds of quiet; raises ``NoResponseError`` aft
 (the original response, else the last followup), ``messages``, ``followups``, ``choices``, ``modal``,
 ``callback_type``, ``deferred``, ``errors`` (violations while answering), ``raw`` (request bodies),
 ``latency_ms`` (dispatch to first callback), ``text()``, ``buttons()``, ``record`` (all book-keeping).
-``SimMessage.allowed_mentions`` is the ``allowed_mentions`` the bot sent (``None`` = omitted, Discord's defaults).
+``SimMessage.allowed_mentions`` is the ``allowed_mentions`` the bot sent (``None`` = omitted, Discord's defaults);
+``allowed_mentions_sent`` and ``mentions_allowed`` (what Discord would actually ping) interpret it.
 
 Inspection: ``channel_messages(channel)``, ``requests`` (every HTTP request: method, path, query, headers, json,
 files, status), ``violations`` (every 4xx returned for a broken rule, in Discord's error shape), ``missed_deadlines``,

@@ -12,6 +12,8 @@ from typing import Any
 
 import discord
 
+from .validation import allowed_parse
+
 JSON = dict[str, Any]
 
 EPHEMERAL = 1 << 6
@@ -377,6 +379,15 @@ class SimMessage:
     @property
     def files(self) -> list[tuple[str, bytes]]:
         return [(a.filename, a.data) for a in self.attachments]
+
+    @property
+    def allowed_mentions_sent(self) -> bool:
+        return self.allowed_mentions is not None
+
+    @property
+    def mentions_allowed(self) -> set[str]:
+        """What Discord would ping: ``users``/``roles``/``everyone`` parsing plus ``listed_users``/``listed_roles``."""
+        return allowed_parse(self.allowed_mentions, interaction=self.interaction_id is not None)
 
     def payload(self) -> JSON:
         data: JSON = {
