@@ -19,6 +19,8 @@ EXTENSIONS = ("cogs.playlists", "cogs.admin")
 
 class SharifyBot(commands.AutoShardedBot):
     def __init__(self, services: Services, **options: Any) -> None:
+        # Sharify never joins voice: don't warn at every start that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # guild, channel and role cache; interactions carry the member
         settings = services.settings

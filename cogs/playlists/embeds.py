@@ -26,18 +26,19 @@ def playlist_page(page: PlaylistPage) -> discord.Embed:
     body = safe(p.description, 300) + "\n\n" if p.description else ""
     body += "\n".join(lines) if lines else "*No tracks yet. Add one with `/playlist add`.*"
     embed = discord.Embed(title=clip(f"🎵 {safe(p.name)}", 256), description=clip(body, 4096), colour=COLOUR)
-    total = long_duration(page.total_duration_s)
-    if page.unknown_durations:
+    total = long_duration(page.total_duration_s) if page.total_duration_s else "unknown"
+    if page.unknown_durations and page.total_duration_s:
         total += f" (+{page.unknown_durations} of unknown length)"
     embed.add_field(name="Tracks", value=f"{page.total:,}", inline=True)
     embed.add_field(name="Duration", value=total, inline=True)
     embed.add_field(name="Mode", value=MODE_TEXT[p.mode], inline=True)
+    embed.add_field(name="Owner", value=f"<@{p.owner_id}>", inline=True)
     if page.contributors:
         shown = [f"<@{uid}> ({n})" for uid, n in page.contributors[:15]]
         more = len(page.contributors) - len(shown)
         value = ", ".join(shown) + (f" and {more} more" if more else "")
         embed.add_field(name="Contributors", value=clip(value, 1024), inline=False)
-    embed.set_footer(text=f"Page {page.page}/{page.pages} · owner {p.owner_id}")
+    embed.set_footer(text=f"Page {page.page}/{page.pages}")
     return embed
 
 

@@ -184,8 +184,9 @@ class DiscordSimulator:
         tasks, self._tasks = self._tasks, []
         await asyncio.gather(*tasks)
 
-    def add_user(self, name: str, *, bot: bool = False) -> SimUser:
-        user = SimUser(self.state.ids.next(), name, bot=bot)
+    def add_user(self, name: str, *, bot: bool = False, id: int | None = None) -> SimUser:
+        """A user; a fixed ``id`` keeps the same identity across runs (the sandbox's persistent data)."""
+        user = SimUser(id or self.state.ids.next(), name, bot=bot)
         self.state.users[user.id] = user
         return user
 
@@ -204,9 +205,10 @@ class DiscordSimulator:
         channels: Iterable[str] = ("general",),
         everyone_permissions: Perms = DEFAULT_EVERYONE_PERMISSIONS,
         owner: str | None = None,
+        id: int | None = None,
     ) -> SimGuild:
         """A guild with @everyone, an owner, the bot (with a role holding ``bot_permissions``) and text channels."""
-        guild_id = self.state.ids.next_guild()
+        guild_id = id or self.state.ids.next_guild()
         owner_user = self.add_user(owner or f"{name} owner")
         guild = SimGuild(guild_id, name, owner_user.id)
         guild.roles[guild_id] = SimRole(guild_id, guild_id, "@everyone", _perm_value(everyone_permissions))
@@ -220,10 +222,17 @@ class DiscordSimulator:
         return guild
 
     def add_role(
-        self, guild: GuildRef, name: str, *, permissions: Perms = 0, mentionable: bool = False, color: int = 0
+        self,
+        guild: GuildRef,
+        name: str,
+        *,
+        permissions: Perms = 0,
+        mentionable: bool = False,
+        color: int = 0,
+        id: int | None = None,
     ) -> SimRole:
         target = self.guild(guild)
-        role = SimRole(self.state.ids.next(), target.id, name, _perm_value(permissions), len(target.roles),
+        role = SimRole(id or self.state.ids.next(), target.id, name, _perm_value(permissions), len(target.roles),
                        mentionable, color)  # fmt: skip
         target.roles[role.id] = role
         self._live("GUILD_ROLE_CREATE", {"guild_id": str(target.id), "role": role.payload()}, target.id)

@@ -1,0 +1,256 @@
+"""`python -m bot sandbox`: Sharify on a local Discord and a local Last.fm, driven from a prompt or a script.
+
+The bot is the real one, built by the real composition root, with the embedded SQLite store (in a temporary folder
+unless --data-dir is given). Two servers and a few members exist from the start; type `help` for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import discord
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.sandbox.discord_sim import CommandUsageError, DiscordSimulator, NoResponseError, Reply, SimGuild, SimMember
+from bot.sandbox.harness import sharify_on
+from bot.sandbox.lastfm_standin import LastfmStandin
+from bot.sandbox.script import ScriptError, Step, parse_line, parse_script
+from bot.sandbox.transcript import json_records, render_choices, render_reply
+
+HELP = """\
+Servers: "Guild A" (members @alice, @bob with role DJ, @carol with Manage Server) and "Guild B" (@alice, @dave).
+You start as @alice in "Guild A".
+
+  /playlist create name:chill mode:open          run a slash command (option:value, quote values with spaces)
+  as @bob in "Guild B": /playlist list           act as someone else, somewhere else, for one line
+  as @bob                                        ... or from now on
+  complete /playlist add name:chill track:daft   see the autocomplete suggestions for the last option
+  click Next                                     press a button on the previous reply
+  select "placeholder" value                     pick from a select menu on the previous reply
+  parallel / end                                 (scripts) run the lines between at the same time
+  help, quit
+
+Last.fm users in the offline catalogue: link one with /lastfm link username:<name>.
+"""
+
+
+@dataclass
+class Choices:
+    choices: list[dict[str, Any]]
+
+
+Outcome = Reply | Choices | BaseException
+
+
+WORLD_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+class Sandbox:
+    def __init__(self, sim: DiscordSimulator, out: TextIO, *, as_json: bool) -> None:
+        self.sim, self.out, self.as_json = sim, out, as_json
+        self.user, self.guild = "alice", "Guild A"
+        self.last: Reply | None = None
+        self.failures = 0
+
+    # -- names ---------------------------------------------------------------------------------------------------
+
+    def _guild(self, name: str) -> SimGuild:
+        try:
+            return self.sim.guild(name)
+        except KeyError:
+            known = ", ".join(f'"{g.name}"' for g in self.sim.state.guilds.values())
+            raise ScriptError(f'There is no server "{name}" here (servers: {known}).') from None
+
+    def _member(self, guild: SimGuild, name: str) -> SimMember:
+        for member in guild.members.values():
+            if member.user.name == name.lstrip("@"):
+                return member
+        known = ", ".join(f"@{m.user.name}" for m in guild.members.values() if not m.user.bot)
+        raise ScriptError(f'@{name} is not a member of "{guild.name}" (members: {known}).')
+
+    def names(self, kind: str, ident: int) -> str:
+        state = self.sim.state
+        if kind == "user" and ident in state.users:
+            return state.users[ident].name
+        for guild in state.guilds.values():
+            if kind == "role" and ident in guild.roles:
+                return guild.roles[ident].name
+            if kind == "channel" and ident in guild.channels:
+                return guild.channels[ident].name
+        return str(ident)
+
+    # -- steps ---------------------------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        if not self.as_json:
+            print(text, file=self.out, flush=True)
+
+    async def run(self, step: Step) -> bool:
+        """Carry out one step; False means quit."""
+        if step.kind == "quit":
+            return False
+        if step.kind == "help":
+            self.say(HELP)
+            return True
+        if step.kind == "switch":
+            guild = self._guild(step.guild or self.guild)
+            self._member(guild, step.user or self.user)
+            self.user, self.guild = step.user or self.user, guild.name
+            self.say(f"» now acting as @{self.user} in {self.guild}")
+            return True
+        if step.kind == "parallel":
+            replies = await asyncio.gather(*(self._act(s) for s in step.steps), return_exceptions=True)
+            for s, r in zip(step.steps, replies, strict=True):
+                self._show(s, r)
+            return True
+        self._show(step, await self._act_safely(step))
+        return True
+
+    async def _act_safely(self, step: Step) -> Outcome:
+        try:
+            return await self._act(step)
+        except (ScriptError, CommandUsageError, NoResponseError, ValueError, KeyError) as e:
+            return e
+
+    async def _act(self, step: Step) -> Reply | Choices:
+        guild = self._guild(step.guild or self.guild)
+        member = self._member(guild, step.user or self.user)
+        if step.kind in ("click", "select"):
+            if self.last is None:
+                raise ScriptError("There is no previous reply to press anything on.")
+            if step.kind == "click":
+                reply = await self.sim.click(self.last, step.target, user=member)
+            else:
+                reply = await self.sim.select(self.last, step.target, step.values, user=member)
+            if not reply.ephemeral:
+                self.last = reply if reply.components else self.last
+            return reply
+        values: dict[str, object] = {k: _value(v) for k, v in step.options.items()}
+        if step.kind == "complete":
+            focused = list(step.options)[-1]
+            return Choices(await self.sim.autocomplete(guild, member, step.command, focused=focused, options=values))
+        reply = await self.sim.command(guild, member, step.command, options=values)
+        if reply.components:
+            self.last = reply
+        return reply
+
+    def _show(self, step: Step, result: Outcome) -> None:
+        who = f"@{step.user or self.user} in {step.guild or self.guild}"
+        action = step.text.split(":", 1)[1].strip() if step.user or step.guild else step.text
+        if isinstance(result, BaseException):
+            self.failures += 1
+            message = str(result) or type(result).__name__
+            if self.as_json:
+                print(_json({"input": step.text, "kind": "error", "error": message}), file=self.out, flush=True)
+            else:
+                self.say(f"» {who}: {action}\n  ✗ {message}")
+            return
+        if isinstance(result, Choices):
+            if self.as_json:
+                print(_json({"input": step.text, "kind": "autocomplete", "choices": result.choices}), file=self.out)
+            else:
+                self.say(f"» {who}: {action}\n{render_choices(result.choices)}")
+            return
+        if self.as_json:
+            for record in json_records(
+                result, line=step.text, user=step.user or self.user, guild=step.guild or self.guild
+            ):
+                print(record, file=self.out, flush=True)
+        else:
+            self.say(f"» {who}: {action}\n{render_reply(result, self.names)}")
+
+
+def _value(raw: str) -> object:
+    if raw in ("true", "false"):
+        return raw == "true"
+    return raw.lstrip("@") if raw.startswith("@") else raw
+
+
+def _json(record: dict[str, object]) -> str:
+    return json.dumps(record, ensure_ascii=False)
+
+
+def build_world(sim: DiscordSimulator) -> None:
+    """The same servers, roles and members (with the same ids) every run, so --data-dir data stays theirs."""
+    ids = iter(discord.utils.time_snowflake(WORLD_EPOCH) + (n << 22) for n in range(100))
+    a = sim.add_guild("Guild A", channels=("general", "music"), id=next(ids))
+    b = sim.add_guild("Guild B", id=next(ids))
+    dj = sim.add_role(a, "DJ", id=next(ids))
+    mods = sim.add_role(a, "Mods", permissions=discord.Permissions(manage_guild=True), id=next(ids))
+    alice = sim.add_member(a, sim.add_user("alice", id=next(ids)))
+    sim.add_member(a, sim.add_user("bob", id=next(ids)), roles=[dj])
+    sim.add_member(a, sim.add_user("carol", id=next(ids)), roles=[mods])
+    sim.add_member(b, alice.user)
+    sim.add_member(b, sim.add_user("dave", id=next(ids)))
+
+
+@contextlib.asynccontextmanager
+async def sandbox_services(settings: Settings, data_dir: Path | None) -> AsyncIterator[DiscordSimulator]:
+    with contextlib.ExitStack() as stack:
+        folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharify-sandbox-")))
+        async with DiscordSimulator() as sim, LastfmStandin() as fm:
+            build_world(sim)
+            local = settings.model_copy(
+                update={
+                    "discord_token": SecretStr(sim.token),
+                    "data_dir": folder,
+                    "mongodb_uri": None,
+                    "health_port": 0,
+                    "dev_guild_id": None,
+                    "shard_count": None,
+                    "shard_ids": None,
+                    "lastfm_base_url": fm.url,
+                    "lastfm_api_key": SecretStr("sandbox"),
+                }
+            )
+            async with sharify_on(sim, local):
+                yield sim
+
+
+def _read_script(script: str) -> str:
+    return sys.stdin.read() if script == "-" else Path(script).read_text(encoding="utf-8")
+
+
+async def run_sandbox(
+    settings: Settings, *, script: str | None, as_json: bool, data_dir: Path | None, out: TextIO | None = None
+) -> int:
+    """Exit code: 0, or 1 if a script line failed, 2 if the script could not be read or parsed."""
+    out = out or sys.stdout
+    steps: list[Step] | None = None
+    if script is not None:
+        try:
+            text = await asyncio.to_thread(_read_script, script)
+            steps = parse_script(text.splitlines())
+        except (OSError, ScriptError) as e:
+            print(f"Can't run the script: {e}", file=sys.stderr)
+            return 2
+    async with sandbox_services(settings, data_dir) as sim:
+        box = Sandbox(sim, out, as_json=as_json)
+        if steps is not None:
+            for step in steps:
+                if not await box.run(step):
+                    break
+            return 1 if box.failures else 0
+        box.say('Sharify sandbox: a local Discord and Last.fm. You are @alice in "Guild A". Type help.')
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "sharify> ")  # the bot keeps running meanwhile
+                parsed = parse_line(line)
+            except EOFError:
+                break
+            except ScriptError as e:
+                box.say(f"  ✗ {e}")
+                continue
+            if parsed is not None and not await box.run(parsed):
+                break
+    return 0
