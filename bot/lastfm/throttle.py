@@ -9,6 +9,9 @@ from aiolimiter import AsyncLimiter
 
 from bot.lastfm.clock import Clock
 
+_EPSILON = 1e-9
+_MIN_WAIT_S = 1e-6
+
 
 class ClockedLimiter(AsyncLimiter):
     """aiolimiter's leaky bucket (capacity `burst`, draining at `rate_per_second`) read through a Clock.
@@ -34,9 +37,12 @@ class ClockedLimiter(AsyncLimiter):
     async def acquire(self, amount: float = 1) -> None:
         if not 0 <= amount <= self.max_rate:
             raise ValueError("Amount must be a number between 0 and the maximum capacity")
-        while not self.has_capacity(amount):
-            needed = self._level + amount - self.max_rate
-            await self.clock.sleep(needed / self._rate_per_sec)
+        while True:
+            self._leak()
+            excess = self._level + amount - self.max_rate
+            if excess <= _EPSILON:  # float drift must not leave a waiter spinning on a zero-length sleep
+                break
+            await self.clock.sleep(max(excess / self._rate_per_sec, _MIN_WAIT_S))
         self._level += amount
 
 
