@@ -4,73 +4,24 @@ track.getInfo, seconds elsewhere, `#text`/`@attr`, a single recent track as an o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
 from bot.sandbox.lastfm_standin.catalog import Artist, Catalog, Track, User
-
-BASE = "https://lastfm.standin.invalid"
-IMG = "https://img.standin.invalid/i/u"
-SIZES = (("small", "34s"), ("medium", "64s"), ("large", "174s"), ("extralarge", "300x300"))
-
-Reply = tuple[int, dict[str, Any]]
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, message: str, status: int = 400) -> None:
-        self.code, self.message, self.status = code, message, status
-        super().__init__(message)
-
-
-def _images(key: str) -> list[dict[str, str]]:
-    return [{"#text": f"{IMG}/{px}/{key}.png", "size": size} for size, px in SIZES]
-
-
-def _artist_url(a: Artist) -> str:
-    return f"{BASE}/music/{quote_plus(a.name)}"
-
-
-def _track_url(a: Artist, t: Track) -> str:
-    return f"{_artist_url(a)}/_/{quote_plus(t.name)}"
-
-
-def _artist_ref(a: Artist) -> dict[str, str]:
-    return {"name": a.name, "mbid": a.mbid, "url": _artist_url(a)}
-
-
-def _date(uts: int) -> dict[str, str]:
-    return {"uts": str(uts), "#text": datetime.fromtimestamp(uts, UTC).strftime("%d %b %Y, %H:%M")}
-
-
-def _int(params: Mapping[str, str], name: str, default: int, high: int) -> int:
-    raw = params.get(name, "")
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise ApiError(6, f"Invalid parameters - {name} must be a number") from None
-    if not 1 <= value <= high:
-        raise ApiError(6, f"{name} param out of bounds (1-{high})")
-    return value
-
-
-def _need(params: Mapping[str, str], *names: str) -> list[str]:
-    missing = [n for n in names if not params.get(n, "").strip()]
-    if missing:
-        raise ApiError(6, f"Invalid parameters - Your request is missing the [{missing[0]}] parameter")
-    return [params[n] for n in names]
-
-
-def _paged[T](items: list[T], params: Mapping[str, str], default_limit: int = 50) -> tuple[list[T], dict[str, str]]:
-    limit = _int(params, "limit", default_limit, 1000)
-    page = _int(params, "page", 1, 1_000_000)
-    chunk = items[(page - 1) * limit : page * limit]
-    total_pages = -(-len(items) // limit)
-    return chunk, {"page": str(page), "perPage": str(limit), "totalPages": str(total_pages), "total": str(len(items))}
-
-
-def _autocorrect(params: Mapping[str, str]) -> bool:
-    return params.get("autocorrect", "0") == "1"
+from bot.sandbox.lastfm_standin.shapes import (
+    BASE,
+    ApiError,
+    Reply,
+    artist_ref,
+    artist_url,
+    autocorrect,
+    date,
+    image_list,
+    need,
+    number,
+    paged,
+    track_url,
+)
 
 
 class CatalogApi:
@@ -105,14 +56,14 @@ class CatalogApi:
     # -- lookups that fail ---------------------------------------------------------------------------------
 
     def _artist(self, params: Mapping[str, str]) -> Artist:
-        (name,) = _need(params, "artist")
-        artist = self.c.find_artist(name, autocorrect=_autocorrect(params))
+        (name,) = need(params, "artist")
+        artist = self.c.find_artist(name, autocorrect=autocorrect(params))
         if artist is None:
             raise ApiError(6, "The artist you supplied could not be found", 404)
         return artist
 
     def _user(self, params: Mapping[str, str], *, listening: bool) -> User:
-        (name,) = _need(params, "user")
+        (name,) = need(params, "user")
         user = self.c.find_user(name)
         if user is None:
             raise ApiError(6, "User not found", 404)
@@ -127,17 +78,17 @@ class CatalogApi:
         return {
             "name": t.name,
             "artist": a.name,
-            "url": _track_url(a, t),
+            "url": track_url(a, t),
             "streamable": "FIXME",
             "listeners": str(t.listeners),
-            "image": _images(f"t{t.id}"),
+            "image": image_list(f"t{t.id}"),
             "mbid": t.mbid,
         }
 
     def track_search(self, params: Mapping[str, str]) -> Reply:
-        (query,) = _need(params, "track")
+        (query,) = need(params, "track")
         hits = self.c.search(query, params.get("artist") or None)
-        chunk, attr = _paged(hits, params, 30)
+        chunk, attr = paged(hits, params, 30)
         start = (int(attr["page"]) - 1) * int(attr["perPage"])
         return 200, {
             "results": {
@@ -151,8 +102,8 @@ class CatalogApi:
         }
 
     def track_get_info(self, params: Mapping[str, str]) -> Reply:
-        artist_name, title = _need(params, "artist", "track")
-        t = self.c.find_track(artist_name, title, autocorrect=_autocorrect(params))
+        artist_name, title = need(params, "artist", "track")
+        t = self.c.find_track(artist_name, title, autocorrect=autocorrect(params))
         if t is None:
             if self.unknown_track == "stub":
                 url = f"{BASE}/music/{quote_plus(artist_name)}/_/{quote_plus(title)}"
@@ -172,18 +123,18 @@ class CatalogApi:
         body: dict[str, Any] = {
             "name": t.name,
             "mbid": t.mbid,
-            "url": _track_url(a, t),
+            "url": track_url(a, t),
             "duration": str(t.duration_s * 1000),
             "streamable": {"#text": "0", "fulltrack": "0"},
             "listeners": str(t.listeners),
             "playcount": str(t.playcount),
-            "artist": _artist_ref(a),
+            "artist": artist_ref(a),
             "album": {
                 "artist": a.name,
                 "title": t.album,
                 "mbid": "",
-                "url": f"{_artist_url(a)}/{quote_plus(t.album)}",
-                "image": _images(f"al{t.artist_id}-{a.albums.index(t.album)}"),
+                "url": f"{artist_url(a)}/{quote_plus(t.album)}",
+                "image": image_list(f"al{t.artist_id}-{a.albums.index(t.album)}"),
                 "@attr": {"position": str(t.album_position)},
             },
             "toptags": {"tag": [{"name": tag, "url": f"{BASE}/tag/{quote_plus(tag)}"} for tag in t.tags]},
@@ -199,9 +150,9 @@ class CatalogApi:
         return 200, {"track": body}
 
     def track_get_similar(self, params: Mapping[str, str]) -> Reply:
-        artist_name, title = _need(params, "artist", "track")
-        limit = _int(params, "limit", 100, 1000)
-        t = self.c.find_track(artist_name, title, autocorrect=_autocorrect(params))
+        artist_name, title = need(params, "artist", "track")
+        limit = number(params, "limit", 100, 1000)
+        t = self.c.find_track(artist_name, title, autocorrect=autocorrect(params))
         if t is None:  # Last.fm answers an unknown track with an empty list, not an error
             return 200, {"similartracks": {"track": [], "@attr": {"artist": artist_name}}}
         items = []
@@ -213,11 +164,11 @@ class CatalogApi:
                     "playcount": other.playcount,
                     "mbid": other.mbid,
                     "match": match,
-                    "url": _track_url(a, other),
+                    "url": track_url(a, other),
                     "streamable": {"#text": "0", "fulltrack": "0"},
                     "duration": other.duration_s,
-                    "artist": _artist_ref(a),
-                    "image": _images(f"t{other.id}"),
+                    "artist": artist_ref(a),
+                    "image": image_list(f"t{other.id}"),
                 }
             )
         return 200, {"similartracks": {"track": items, "@attr": {"artist": self.c.artist_of(t).name}}}
@@ -236,13 +187,13 @@ class CatalogApi:
             "artist": {
                 "name": a.name,
                 "mbid": a.mbid,
-                "url": _artist_url(a),
-                "image": _images("2a96cbd8b46e442fc41c2b86b821562f"),
+                "url": artist_url(a),
+                "image": image_list("2a96cbd8b46e442fc41c2b86b821562f"),
                 "streamable": "0",
                 "ontour": "0",
                 "stats": stats,
                 "similar": {
-                    "artist": [{"name": s.name, "url": _artist_url(s), "image": _images("star")} for s in similar]
+                    "artist": [{"name": s.name, "url": artist_url(s), "image": image_list("star")} for s in similar]
                 },
                 "tags": {"tag": [{"name": tag, "url": f"{BASE}/tag/{quote_plus(tag)}"} for tag in a.tags]},
                 "bio": {"summary": f"{a.name} play {a.tags[0]}.", "content": f"{a.name} play {a.tags[0]}."},
@@ -252,7 +203,7 @@ class CatalogApi:
     def artist_get_top_tracks(self, params: Mapping[str, str]) -> Reply:
         a = self._artist(params)
         tracks = [self.c.tracks[tid] for tid in a.track_ids]
-        chunk, attr = _paged(tracks, params)
+        chunk, attr = paged(tracks, params)
         offset = (int(attr["page"]) - 1) * int(attr["perPage"])
         items = [
             {
@@ -260,10 +211,10 @@ class CatalogApi:
                 "playcount": str(t.playcount),
                 "listeners": str(t.listeners),
                 "mbid": t.mbid,
-                "url": _track_url(a, t),
+                "url": track_url(a, t),
                 "streamable": "0",
-                "artist": _artist_ref(a),
-                "image": _images(f"t{t.id}"),
+                "artist": artist_ref(a),
+                "image": image_list(f"t{t.id}"),
                 "@attr": {"rank": str(offset + i + 1)},
             }
             for i, t in enumerate(chunk)
@@ -272,14 +223,14 @@ class CatalogApi:
 
     def artist_get_similar(self, params: Mapping[str, str]) -> Reply:
         a = self._artist(params)
-        limit = _int(params, "limit", 30, 1000)
+        limit = number(params, "limit", 30, 1000)
         items = [
             {
                 "name": self.c.artists[aid].name,
                 "mbid": self.c.artists[aid].mbid,
                 "match": f"{match:g}",
-                "url": _artist_url(self.c.artists[aid]),
-                "image": _images("star"),
+                "url": artist_url(self.c.artists[aid]),
+                "image": image_list("star"),
                 "streamable": "0",
             }
             for aid, match in a.similar[:limit]
@@ -288,7 +239,7 @@ class CatalogApi:
 
     def album_get_info(self, params: Mapping[str, str]) -> Reply:
         a = self._artist(params)
-        (title,) = _need(params, "album")
+        (title,) = need(params, "album")
         album = next((al for al in a.albums if al.casefold() == title.strip().casefold()), None)
         if album is None:
             raise ApiError(6, "Album not found", 200)
@@ -298,11 +249,11 @@ class CatalogApi:
         items = [
             {
                 "name": t.name,
-                "url": _track_url(a, t),
+                "url": track_url(a, t),
                 "duration": t.duration_s,
                 "@attr": {"rank": t.album_position},
                 "streamable": {"#text": "0", "fulltrack": "0"},
-                "artist": _artist_ref(a),
+                "artist": artist_ref(a),
             }
             for t in tracks
         ]
@@ -312,8 +263,8 @@ class CatalogApi:
                 "name": album,
                 "artist": a.name,
                 "mbid": "",
-                "url": f"{_artist_url(a)}/{quote_plus(album)}",
-                "image": _images(f"al{a.id}"),
+                "url": f"{artist_url(a)}/{quote_plus(album)}",
+                "image": image_list(f"al{a.id}"),
                 "listeners": str(sum(t.listeners for t in tracks)),
                 "playcount": str(sum(t.playcount for t in tracks)),
                 "tracks": {"track": items[0] if len(items) == 1 else items},
@@ -322,7 +273,7 @@ class CatalogApi:
         }
 
     def tag_get_info(self, params: Mapping[str, str]) -> Reply:
-        (tag,) = _need(params, "tag")
+        (tag,) = need(params, "tag")
         tracks = self.c.tag_tracks(tag)
         return 200, {
             "tag": {
@@ -341,10 +292,10 @@ class CatalogApi:
                 "name": t.name,
                 "duration": str(t.duration_s) if t.id % 4 else "0",  # Last.fm often does not know
                 "mbid": t.mbid,
-                "url": _track_url(a, t),
+                "url": track_url(a, t),
                 "streamable": {"#text": "0", "fulltrack": "0"},
-                "artist": _artist_ref(a),
-                "image": _images(f"t{t.id}"),
+                "artist": artist_ref(a),
+                "image": image_list(f"t{t.id}"),
                 "@attr": {"rank": str(offset + i + 1)},
             }
             if with_counts:
@@ -353,15 +304,15 @@ class CatalogApi:
         return items
 
     def tag_get_top_tracks(self, params: Mapping[str, str]) -> Reply:
-        (tag,) = _need(params, "tag")
-        chunk, attr = _paged(self.c.tag_tracks(tag), params)
+        (tag,) = need(params, "tag")
+        chunk, attr = paged(self.c.tag_tracks(tag), params)
         offset = (int(attr["page"]) - 1) * int(attr["perPage"])
         return 200, {
             "tracks": {"track": self._chart_items(chunk, offset, with_counts=False), "@attr": {"tag": tag, **attr}}
         }
 
     def chart_get_top_tracks(self, params: Mapping[str, str]) -> Reply:
-        chunk, attr = _paged(self.c.chart(), params)
+        chunk, attr = paged(self.c.chart(), params)
         offset = (int(attr["page"]) - 1) * int(attr["perPage"])
         return 200, {"tracks": {"track": self._chart_items(chunk, offset, with_counts=True), "@attr": attr}}
 
@@ -378,7 +329,7 @@ class CatalogApi:
                 "playcount": str(u.playcount),
                 "subscriber": "0",
                 "type": "user",
-                "image": _images(f"u-{u.name}"),
+                "image": image_list(f"u-{u.name}"),
                 "registered": {"unixtime": str(u.registered), "#text": u.registered},
             }
         }
@@ -386,32 +337,32 @@ class CatalogApi:
     def user_get_recent_tracks(self, params: Mapping[str, str]) -> Reply:
         u = self._user(params, listening=True)
         extended = params.get("extended") == "1"
-        chunk, attr = _paged(u.recent, params)
+        chunk, attr = paged(u.recent, params)
         loved = dict(u.loved)
 
         def item(tid: int, uts: int | None) -> dict[str, Any]:
             t = self.c.tracks[tid]
             a = self.c.artist_of(t)
             artist: dict[str, Any] = (
-                {"url": _artist_url(a), "name": a.name, "image": _images("star"), "mbid": a.mbid}
+                {"url": artist_url(a), "name": a.name, "image": image_list("star"), "mbid": a.mbid}
                 if extended
                 else {"mbid": a.mbid, "#text": a.name}
             )
             d: dict[str, Any] = {
                 "artist": artist,
                 "streamable": "0",
-                "image": _images(f"t{t.id}"),
+                "image": image_list(f"t{t.id}"),
                 "mbid": t.mbid,
                 "album": {"mbid": "", "#text": t.album},
                 "name": t.name,
-                "url": _track_url(a, t),
+                "url": track_url(a, t),
             }
             if extended:
                 d["loved"] = "1" if tid in loved else "0"
             if uts is None:
                 d["@attr"] = {"nowplaying": "true"}
             else:
-                d["date"] = _date(uts)
+                d["date"] = date(uts)
             return d
 
         items = [item(tid, uts) for tid, uts in chunk]
@@ -424,7 +375,7 @@ class CatalogApi:
 
     def user_get_top_tracks(self, params: Mapping[str, str]) -> Reply:
         u = self._user(params, listening=True)
-        chunk, attr = _paged(u.top, params)
+        chunk, attr = paged(u.top, params)
         offset = (int(attr["page"]) - 1) * int(attr["perPage"])
         items = []
         for i, (tid, plays) in enumerate(chunk):
@@ -435,30 +386,30 @@ class CatalogApi:
                     "@attr": {"rank": str(offset + i + 1)},
                     "duration": str(t.duration_s),
                     "playcount": str(plays),
-                    "artist": {"url": _artist_url(a), "name": a.name, "mbid": a.mbid},
-                    "image": _images(f"t{t.id}"),
+                    "artist": {"url": artist_url(a), "name": a.name, "mbid": a.mbid},
+                    "image": image_list(f"t{t.id}"),
                     "streamable": {"fulltrack": "0", "#text": "0"},
                     "mbid": t.mbid,
                     "name": t.name,
-                    "url": _track_url(a, t),
+                    "url": track_url(a, t),
                 }
             )
         return 200, {"toptracks": {"@attr": {"user": u.name, **attr}, "track": items}}
 
     def user_get_loved_tracks(self, params: Mapping[str, str]) -> Reply:
         u = self._user(params, listening=True)
-        chunk, attr = _paged(u.loved, params)
+        chunk, attr = paged(u.loved, params)
         items = []
         for tid, uts in chunk:
             t = self.c.tracks[tid]
             a = self.c.artist_of(t)
             items.append(
                 {
-                    "artist": {"url": _artist_url(a), "name": a.name, "mbid": a.mbid},
+                    "artist": {"url": artist_url(a), "name": a.name, "mbid": a.mbid},
                     "mbid": t.mbid,
-                    "date": _date(uts),
-                    "url": _track_url(a, t),
-                    "image": _images(f"t{t.id}"),
+                    "date": date(uts),
+                    "url": track_url(a, t),
+                    "image": image_list(f"t{t.id}"),
                     "name": t.name,
                     "streamable": {"fulltrack": "0", "#text": "0"},
                 }

@@ -17,7 +17,8 @@ from aiohttp import web
 from bot.sandbox.lastfm_standin.catalog import Catalog
 from bot.sandbox.lastfm_standin.faults import HTML_PAGE, MESSAGES, Fault, Rule
 from bot.sandbox.lastfm_standin.fixtures import FixtureApi, default_fixtures_dir
-from bot.sandbox.lastfm_standin.render import ApiError, CatalogApi
+from bot.sandbox.lastfm_standin.render import CatalogApi
+from bot.sandbox.lastfm_standin.shapes import ApiError
 
 log = logging.getLogger(__name__)
 
