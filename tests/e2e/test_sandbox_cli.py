@@ -18,7 +18,14 @@ def run_bot(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProce
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHARIFY_")}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+        [sys.executable, "-m", "bot", *args],
+        check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -57,7 +64,7 @@ def test_json_output_has_one_object_per_message_with_the_raw_payload(tmp_path):
     assert all(m["allowed_mentions"] == {"parse": []} for m in messages)
     show = messages[-1]
     assert show["embeds"][0]["title"] == "🎵 chill" and show["raw"][0]["type"] == 4
-    assert [r for r in records if r["kind"] == "autocomplete"][0]["choices"] == [{"name": "chill", "value": "chill"}]
+    assert next(r for r in records if r["kind"] == "autocomplete")["choices"] == [{"name": "chill", "value": "chill"}]
 
 
 def test_a_failing_line_is_reported_and_sets_the_exit_code(tmp_path):
