@@ -213,14 +213,30 @@ class PlaylistService:
         await self._record(actor, playlist, EventAction.ADD, summary, entry_ids=[e.id for e in added])
         return playlist, added
 
+    async def editable(self, actor: Actor, name: str) -> Playlist:
+        """The playlist if the actor may change its tracks (checked before slow lookups, so errors come first)."""
+        playlist = await self.get(actor.guild_id, name)
+        require_edit(actor, playlist)
+        return playlist
+
+    async def last_added_to(self, actor: Actor) -> str:
+        """The name of the live playlist this member most recently added a track to on this server."""
+        for event in await self._events.list(actor.guild_id, limit=200):
+            if event.actor_id == actor.user_id and event.action is EventAction.ADD:
+                playlist = await self._pl.get(actor.guild_id, event.playlist_id)
+                if playlist is not None and playlist.deleted_at is None:
+                    return playlist.name
+        raise InvalidInput("Name the playlist to add to: you haven't added a track to one here yet.")
+
     async def resolve_entry(self, guild_id: int, playlist: Playlist, choice: str) -> Entry:
         """An entry from what the member typed or picked: a 1-based position ("3") or an autocomplete value."""
         choice = choice.strip()
         entry: Entry | None = None
         if choice.startswith("id:"):
             entry = await self._pl.get_entry(guild_id, playlist.id, choice[3:])
-        elif choice.isdigit():
-            entry = await self._pl.entry_at(guild_id, playlist.id, int(choice))
+        elif choice.isascii() and choice.isdigit():  # str.isdigit() alone accepts "²", which int() rejects
+            position = int(choice)  # stores hold 64-bit integers: a larger position can't exist and would overflow
+            entry = await self._pl.entry_at(guild_id, playlist.id, position) if position < 2**62 else None
         else:
             matches = await self.suggest_entries(guild_id, playlist.name, choice, limit=2)
             entry = matches[0][1] if len(matches) == 1 else None
