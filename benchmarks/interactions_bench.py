@@ -1,0 +1,321 @@
+"""Interaction benchmark: the real Sharify (real composition root, real SQLite store) against the local Discord
+simulator, answering storage-only commands (10% /playlist create, 70% /playlist add, 20% /playlist show over a
+few guilds and playlists) fired open-loop at 10, 50 and 200 interactions per second.
+
+Per interaction it measures the time from the gateway dispatch to the bot's first callback (what Discord's 3 s
+deadline is about), and per rate the throughput (completed replies per second), missed deadlines, violations and
+errors. The aim on a 2-core machine: p99 under 100 ms at 50/s, no missed deadline at 200/s.
+
+By default the bot runs in a child process, so the simulator and the load generator (which build and send every
+interaction in this process) don't compete with the bot for one event loop; ``--same-process`` runs everything on
+one loop (what the end-to-end tests do), which charges the simulator's own work to the bot's latency.
+
+    .venv/bin/python benchmarks/interactions_bench.py [--duration 10] [--rates 10,50,200] [--same-process]
+
+Human-readable lines first, then one JSON object on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import build
+from bot.config import Settings
+from bot.sandbox.discord_sim import DiscordSimulator, NoResponseError, Reply, SimGuild, SimMember, run_client
+from bot.sandbox.harness import sharify_on
+
+ROOT = Path(__file__).resolve().parent.parent
+GUILDS = 4
+PLAYLISTS_PER_GUILD = 3
+MEMBERS_PER_GUILD = 3
+MIX = (("create", 0.10), ("add", 0.70), ("show", 0.20))
+
+
+@dataclass
+class Target:
+    guild: SimGuild
+    members: list[SimMember]
+    playlists: list[str]
+
+
+@dataclass
+class Outcome:
+    kind: str
+    scheduled_at: float
+    latency_ms: float | None = None
+    sent_lag_ms: float | None = None  # how late the dispatch left the simulator compared with its schedule
+    done_at: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class RateResult:
+    rate: int
+    duration: float
+    outcomes: list[Outcome] = field(default_factory=list)
+    missed_deadlines: int = 0
+    violations: int = 0
+    wall_s: float = 0.0
+
+    def latencies(self, kind: str | None = None) -> list[float]:
+        """Ascending dispatch-to-first-callback times, of every interaction or of one kind."""
+        return sorted(
+            o.latency_ms for o in self.outcomes if o.latency_ms is not None and (kind is None or o.kind == kind)
+        )
+
+    def summary(self) -> dict[str, Any]:
+        lat = self.latencies()
+        done = [o.done_at for o in self.outcomes if o.done_at is not None and o.error is None]
+        lags = sorted(o.sent_lag_ms for o in self.outcomes if o.sent_lag_ms is not None)
+        return {
+            "sent": len(self.outcomes),
+            "completed": len(done),
+            "p50_ms": round(percentile(lat, 50), 1),
+            "p90_ms": round(percentile(lat, 90), 1),
+            "p99_ms": round(percentile(lat, 99), 1),
+            "max_ms": round(lat[-1], 1) if lat else math.nan,
+            "mean_ms": round(statistics.fmean(lat), 1) if lat else math.nan,
+            "throughput_per_s": round(len(done) / self.wall_s, 1) if self.wall_s else 0.0,
+            "send_lag_p99_ms": round(percentile(lags, 99), 1),
+            "missed_deadlines": self.missed_deadlines,
+            "violations": self.violations,
+            "errors": sum(1 for o in self.outcomes if o.error is not None),
+            "by_kind_p99_ms": {kind: round(percentile(self.latencies(kind), 99), 1) for kind, _ in MIX},
+        }
+
+
+def percentile(ordered: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile of an ascending sequence (nan when empty)."""
+    if not ordered:
+        return math.nan
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# -- the world and the bot ------------------------------------------------------------------------------------------
+
+
+def populate(sim: DiscordSimulator) -> list[Target]:
+    targets = []
+    for g in range(GUILDS):
+        guild = sim.add_guild(f"Bench {g}")
+        members = [sim.add_member(guild, f"member{g}-{m}") for m in range(MEMBERS_PER_GUILD)]
+        targets.append(Target(guild, members, [f"Mix {g}-{p}" for p in range(PLAYLISTS_PER_GUILD)]))
+    return targets
+
+
+def bot_settings(data_dir: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        health_port=0,
+        log_level="WARNING",
+        max_playlists_per_guild=10_000,
+        max_tracks_per_playlist=100_000,
+    )
+
+
+@contextlib.asynccontextmanager
+async def bot_in_this_process(sim: DiscordSimulator, data_dir: Path) -> AsyncIterator[str]:
+    async with sharify_on(sim, bot_settings(data_dir)):
+        yield "same process, one event loop shared with the simulator and the load generator"
+
+
+@contextlib.asynccontextmanager
+async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path) -> AsyncIterator[str]:
+    """Run the bot in its own process (`--serve-bot`), pointed at this process's simulator; stop it on exit by
+    closing its stdin."""
+    args = ("--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, *args, stdin=asyncio.subprocess.PIPE, cwd=ROOT
+    )
+    try:
+        await sim.wait_connected(within=30)
+        assert sim.commands.get(None), "the bot syncs its commands in setup_hook, before it connects"
+        yield f"bot in a child process (pid {child.pid}); simulator and load generator in this one"
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            await asyncio.wait_for(child.wait(), 15)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
+async def serve_bot(api_base: str, gateway_url: str, token: str, data_dir: str) -> None:
+    """The child's side: the real composition root, connected to the parent's simulator until stdin closes."""
+    logging.basicConfig(level=logging.WARNING)
+    async with (
+        build(bot_settings(Path(data_dir))) as app,
+        run_client(app.bot, token=token, api_base=api_base, gateway_url=gateway_url, ready_timeout=30),
+    ):
+        await asyncio.to_thread(sys.stdin.read)
+
+
+# -- load -----------------------------------------------------------------------------------------------------------
+
+
+class Load:
+    """Picks each interaction (kind, guild, member, playlist) from a seeded generator."""
+
+    def __init__(self, targets: list[Target], seed: int) -> None:
+        self.targets = targets
+        self.random = random.Random(seed)
+        self.created = 0
+        self.tracks = 0
+
+    def next(self) -> tuple[str, SimGuild, SimMember, dict[str, Any], Callable[[Reply], bool]]:
+        kind = self.random.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]
+        target = self.random.choice(self.targets)
+        member = self.random.choice(target.members)
+        if kind == "create":
+            self.created += 1
+            name = f"Fresh {self.created}"
+            return kind, target.guild, member, {"name": name}, lambda r: f"Created **{name}**" in r.content
+        playlist = self.random.choice(target.playlists)
+        if kind == "add":
+            self.tracks += 1
+            values = {"name": playlist, "track": f"Artist {self.tracks % 97} - Song {self.tracks}"}
+            return kind, target.guild, member, values, lambda r: "Added **Artist" in r.content
+        return kind, target.guild, member, {"name": playlist}, lambda r: bool(r.embeds) and not r.ephemeral
+
+
+async def one(sim: DiscordSimulator, load: Load, outcome: Outcome) -> None:
+    kind, guild, member, values, ok = load.next()
+    outcome.kind = kind
+    try:
+        reply = await sim.command(guild, member, f"playlist {kind}", **values)
+    except NoResponseError as error:
+        outcome.error = str(error)
+        return
+    except Exception as error:  # every failure is counted, none stops the run
+        outcome.error = f"{type(error).__name__}: {error}"
+        return
+    outcome.done_at = time.monotonic()
+    outcome.latency_ms = reply.latency_ms
+    if reply.record.dispatched_at is not None:
+        outcome.sent_lag_ms = (reply.record.dispatched_at - outcome.scheduled_at) * 1000
+    if reply.errors or not ok(reply):
+        outcome.error = f"unexpected reply {reply!r} {reply.errors}"
+
+
+async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float) -> RateResult:
+    """Open loop: start interaction i at t0 + i/rate whether or not earlier ones were answered."""
+    result = RateResult(rate, duration)
+    missed0, violations0 = len(sim.missed_deadlines), len(sim.violations)
+    tasks: list[asyncio.Task[None]] = []
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for i in range(int(rate * duration)):
+        at = start + i / rate
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        outcome = Outcome(kind="?", scheduled_at=time.monotonic() - max(0.0, loop.time() - at))
+        result.outcomes.append(outcome)
+        tasks.append(asyncio.create_task(one(sim, load, outcome)))
+    await asyncio.gather(*tasks)
+    result.wall_s = loop.time() - start
+    result.missed_deadlines = len(sim.missed_deadlines) - missed0
+    result.violations = len(sim.violations) - violations0
+    return result
+
+
+async def prepare(sim: DiscordSimulator, targets: list[Target]) -> None:
+    for target in targets:
+        for name in target.playlists:
+            reply = await sim.command(target.guild, target.members[0], "playlist create", name=name)
+            assert "Created" in reply.content, reply
+            for n in range(5):
+                await sim.command(target.guild, target.members[0], "playlist add", name=name, track=f"Seed - {n}")
+
+
+# -- report ---------------------------------------------------------------------------------------------------------
+
+
+def table(results: list[RateResult]) -> str:
+    head = (
+        f"{'rate/s':>7} {'sent':>6} {'done':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'thru/s':>7} {'missed':>6} {'viol':>5} {'err':>4} {'lag p99':>8}  p99 by kind (create/add/show)"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        s = r.summary()
+        kinds = "/".join(f"{v:.1f}" for v in s["by_kind_p99_ms"].values())
+        lines.append(
+            f"{r.rate:>7} {s['sent']:>6} {s['completed']:>6} {s['p50_ms']:>8.1f} {s['p90_ms']:>8.1f} "
+            f"{s['p99_ms']:>8.1f} {s['max_ms']:>8.1f} {s['throughput_per_s']:>7.1f} {s['missed_deadlines']:>6} "
+            f"{s['violations']:>5} {s['errors']:>4} {s['send_lag_p99_ms']:>8.1f}  {kinds}"
+        )
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    rates = [int(r) for r in args.rates.split(",")]
+    with tempfile.TemporaryDirectory(prefix="sharify-bench-") as tmp:
+        async with DiscordSimulator(settle=0.0, response_timeout=10.0) as sim:
+            targets = populate(sim)
+            runner = bot_in_this_process if args.same_process else bot_in_a_child
+            async with runner(sim, Path(tmp)) as where:
+                print(f"setup: {where}; {os.cpu_count()} CPUs; {GUILDS} guilds x {PLAYLISTS_PER_GUILD} playlists; "
+                      f"mix {', '.join(f'{k} {w:.0%}' for k, w in MIX)}; {args.duration:g} s per rate")  # fmt: skip
+                await prepare(sim, targets)
+                load = Load(targets, args.seed)
+                await fire(sim, load, 20, 1.0)  # warm-up, not reported
+                results = []
+                for rate in rates:
+                    results.append(await fire(sim, load, rate, args.duration))
+                    print(f"  {rate}/s done: {results[-1].summary()['completed']} replies", flush=True)
+    print()
+    print(table(results))
+    print("latency = gateway dispatch -> first callback (Reply.latency_ms); lag = dispatch time vs schedule")
+    errors = [o.error for r in results for o in r.outcomes if o.error]
+    for error in errors[:5]:
+        print(f"  error: {error}")
+    out: dict[str, Any] = {"rates": {str(r.rate): r.summary() for r in results}}
+    by_rate = out["rates"]
+    aim: dict[str, bool] = {}
+    if "50" in by_rate:
+        aim["p99_under_100ms_at_50"] = by_rate["50"]["p99_ms"] < 100
+    if "200" in by_rate:
+        aim["no_missed_at_200"] = by_rate["200"]["missed_deadlines"] == 0 and by_rate["200"]["errors"] == 0
+    out["aim"] = aim
+    out["setup"] = {"same_process": args.same_process, "duration_s": args.duration, "cpus": os.cpu_count()}
+    return out
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per rate (default 10)")
+    parser.add_argument("--rates", default="10,50,200", help="interactions per second, comma-separated")
+    parser.add_argument("--same-process", action="store_true", help="run the bot on the simulator's event loop")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--serve-bot", nargs=4, metavar=("API", "GATEWAY", "TOKEN", "DATA_DIR"), help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse(sys.argv[1:])
+    if arguments.serve_bot:
+        asyncio.run(serve_bot(*arguments.serve_bot))
+    else:
+        logging.basicConfig(level=logging.WARNING)
+        print(json.dumps(asyncio.run(main(arguments)), separators=(",", ":")))
