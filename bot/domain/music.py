@@ -1,0 +1,162 @@
+"""Finding tracks and listeners on Last.fm: search-as-you-type, resolving free text to a real track, linked
+accounts and what a member is playing. Discord-free; the cogs render what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.domain import text
+from bot.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
+from bot.domain.models import Account, Track
+from bot.domain.playlists import Clock
+from bot.domain.ports import AccountRepository
+from bot.lastfm import LastfmClient
+from bot.lastfm.errors import LastfmNotFound
+from bot.lastfm.models import TrackInfo, TrackItem, to_track
+
+log = logging.getLogger(__name__)
+
+NOT_CONFIGURED = (
+    "Last.fm isn't set up on this bot, so this command is unavailable. (The admin sets SHARIFY_LASTFM_API_KEY.)"
+)
+LINK_FIRST = "Link your Last.fm account first: `/lastfm link username:<your Last.fm name>`."
+
+
+@dataclass(frozen=True)
+class Resolved:
+    track: Track
+    verified: bool  # found on Last.fm; False when Last.fm was unreachable and the text was kept as typed
+    corrected: bool = False  # Last.fm's autocorrect changed the spelling
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Playing:
+    account: Account
+    item: TrackItem
+    stale: bool = False
+
+    @property
+    def track(self) -> Track:
+        return to_track(self.item)
+
+
+@dataclass(frozen=True)
+class TrackDetails:
+    info: TrackInfo
+    linked: Account | None
+    stale: bool = False
+
+
+class MusicService:
+    def __init__(self, lastfm: LastfmClient | None, accounts: AccountRepository, *, clock: Clock) -> None:
+        self._fm = lastfm
+        self._accounts = accounts
+        self._now = clock
+
+    @property
+    def available(self) -> bool:
+        return self._fm is not None
+
+    def _client(self) -> LastfmClient:
+        if self._fm is None:
+            raise UpstreamUnavailable(NOT_CONFIGURED)
+        return self._fm
+
+    # -- search and resolve ------------------------------------------------------------------------------------
+
+    async def suggest(self, typed: str, *, limit: int = 25, budget: float = 2.0) -> list[TrackItem]:
+        """Search-as-you-type within `budget` seconds: cached or fresh results, never an error (autocomplete
+        must always answer), [] when nothing could be had in time."""
+        typed = typed.strip()
+        if self._fm is None or len(typed) < 2:
+            return []
+        artist, _, title = typed.partition(" - ")
+        query = (title or artist).strip()
+        try:
+            async with asyncio.timeout(budget):
+                found = await self._fm.track_search(query, artist=artist.strip() if title else None, limit=limit)
+        except TimeoutError:
+            return []
+        except Exception:  # autocomplete degrades to no suggestions, never to an error
+            log.info("track search failed for autocomplete", exc_info=True)
+            return []
+        return found.value.tracks[:limit]
+
+    async def resolve(self, typed: str) -> Resolved:
+        """A real track from "Artist - Title" (Last.fm autocorrects spelling). Unknown: NotFound listing the
+        closest matches. Last.fm unreachable: the text as typed, marked unverified, so nothing is lost."""
+        wanted = text.parse_track(typed)
+        if self._fm is None:
+            return Resolved(wanted, verified=False)
+        try:
+            info = await self._fm.track_get_info(wanted.artist, wanted.title, autocorrect=True)
+        except LastfmNotFound:
+            raise NotFound(await self._not_found_message(wanted)) from None
+        except UpstreamUnavailable:
+            log.warning("Last.fm unavailable: adding %r unverified", typed)
+            return Resolved(wanted, verified=False)
+        if _is_stub(info.value):
+            raise NotFound(await self._not_found_message(wanted))
+        track = to_track(info.value)
+        corrected = text.track_key(track) != text.track_key(wanted)
+        return Resolved(track, verified=True, corrected=corrected, stale=info.stale)
+
+    async def _not_found_message(self, wanted: Track) -> str:
+        base = f'I couldn\'t find "{wanted.artist} - {wanted.title}" on Last.fm.'
+        close: list[TrackItem] = []
+        for query in (f"{wanted.artist} - {wanted.title}", wanted.title, wanted.artist):
+            close = close or await self.suggest(query, limit=3, budget=0.6)
+        if not close:
+            return base + " Check the spelling, or pick a suggestion while typing."
+        names = "; ".join(f"{t.artist} - {t.name}" for t in close)
+        return f"{base} Closest matches: {names}."
+
+    # -- accounts ----------------------------------------------------------------------------------------------
+
+    async def link(self, user_id: int, username: str) -> Account:
+        name = text.clean_line(username, what="Last.fm username", max_len=64)
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise InvalidInput("Last.fm usernames are letters, digits, '_' and '-'.")
+        info = await self._client().user_get_info(name)
+        account = Account(user_id=user_id, lastfm_username=info.value.name, linked_at=self._now())
+        await self._accounts.link(account)
+        return account
+
+    async def unlink(self, user_id: int) -> bool:
+        return await self._accounts.unlink(user_id)
+
+    async def account(self, user_id: int) -> Account:
+        found = await self._accounts.get(user_id)
+        if found is None:
+            raise NotFound(LINK_FIRST)
+        return found
+
+    async def playing(self, user_id: int) -> Playing:
+        """The member's current scrobble, or the most recent one, from whatever player it came from."""
+        account = await self.account(user_id)
+        recent = await self._client().user_get_recent_tracks(account.lastfm_username, limit=1)
+        tracks = recent.value.tracks
+        if not tracks:
+            raise NotFound(f"{account.lastfm_username} hasn't scrobbled anything yet.")
+        return Playing(account, recent.value.now_playing or tracks[0], stale=recent.stale)
+
+    async def details(self, typed: str, user_id: int) -> TrackDetails:
+        wanted = text.parse_track(typed)
+        linked = await self._accounts.get(user_id)
+        username = linked.lastfm_username if linked else None
+        try:
+            info = await self._client().track_get_info(wanted.artist, wanted.title, username=username)
+        except LastfmNotFound:
+            raise NotFound(await self._not_found_message(wanted)) from None
+        if _is_stub(info.value):
+            raise NotFound(await self._not_found_message(wanted))
+        return TrackDetails(info.value, linked, stale=info.stale)
+
+
+def _is_stub(info: TrackInfo) -> bool:
+    """Last.fm answers an unknown track.getInfo with HTTP 200 and a stub: no duration, no album, no tags and a
+    handful of listeners. A real track has at least one of those."""
+    return not info.duration_s and not info.album and not info.tags and (info.listeners or 0) < 10
