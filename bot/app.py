@@ -16,8 +16,11 @@ import aiohttp
 
 from bot.client import SharifyBot
 from bot.config import Settings
+from bot.domain.music import MusicService
 from bot.domain.playlists import Clock, Limits, PlaylistService, utcnow
 from bot.health import HealthServer, gather_checks
+from bot.lastfm import LastfmClient
+from bot.lastfm.transport import RetryPolicy
 from bot.metrics import Metrics
 from bot.services import Services
 from storage import open_storage
@@ -25,6 +28,8 @@ from storage import open_storage
 log = logging.getLogger(__name__)
 
 TRASH_PURGE_EVERY_S = 3600.0
+# A member is waiting: retry Last.fm for at most 4 s, then answer (stale cache, or the text as typed).
+INTERACTIVE_RETRY = RetryPolicy(total_budget_s=4.0, attempt_timeout_s=2.5)
 
 
 @dataclass
@@ -45,12 +50,20 @@ async def build(settings: Settings, *, clock: Clock = utcnow, **bot_options: Any
             max_playlists=settings.max_playlists_per_guild,
             trash_days=settings.trash_days,
         )
+        lastfm = (
+            LastfmClient.from_settings(settings, http, cache=storage.cache, metrics=metrics, retry=INTERACTIVE_RETRY)
+            if settings.lastfm_api_key
+            else None
+        )
+        if lastfm is None:
+            log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
         services = Services(
             settings=settings,
             storage=storage,
             metrics=metrics,
             clock=clock,
             playlists=PlaylistService(storage, limits=limits, clock=clock),
+            music=MusicService(lastfm, storage.accounts, clock=clock),
         )
         bot = SharifyBot(services, **bot_options)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.domain.music import MusicService
 from bot.domain.playlists import Clock, PlaylistService
 from bot.domain.ports import Storage
 from bot.metrics import Metrics
@@ -17,3 +18,4 @@ class Services:
     metrics: Metrics
     clock: Clock
     playlists: PlaylistService
+    music: MusicService

@@ -44,7 +44,12 @@ async def reply_error(interaction: discord.Interaction, error: BaseException, *,
         )
         message = UNEXPECTED
     try:
-        if interaction.response.is_done():
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            # A public "thinking…" placeholder: the first followup would replace it publicly, so remove it
+            # and send the error to this member only.
+            await interaction.delete_original_response()
+            await interaction.followup.send(message, ephemeral=True)
+        elif interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)

@@ -8,15 +8,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain import text
-from bot.domain.models import PlaylistMode
+from bot.domain.models import Entry, Playlist, PlaylistMode
+from bot.domain.music import MusicService, Playing, Resolved
 from bot.domain.playlists import PlaylistService
 from bot.domain.ports import Storage
-from cogs.common import actor_of, choices_within, clip, safe, send, within_deadline
+from cogs.common import actor_of, choices_within, clip, duration, safe, send, within_deadline
 from cogs.playlists import embeds
 from cogs.playlists.views import PagerView
 
 Choice = app_commands.Choice
+LASTFM_BUDGET = 1.0  # seconds before a Last.fm-bound command defers (Discord's deadline is 3 s)
+AUTOCOMPLETE_BUDGET = 1.8  # autocomplete can't defer: answer with what is there by then
 MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
 
 
@@ -24,8 +26,9 @@ MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
 class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Your server's shared playlists"):
     collaborators = app_commands.Group(name="collaborators", description="Who may edit a collaborative playlist")
 
-    def __init__(self, playlists: PlaylistService, storage: Storage) -> None:
+    def __init__(self, playlists: PlaylistService, music: MusicService, storage: Storage) -> None:
         self.playlists = playlists
+        self.music = music
         self.storage = storage
         super().__init__()
 
@@ -47,6 +50,14 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
             return [Choice(name=n, value=n) for n in found]
 
         return await choices_within(names())
+
+    async def track_suggestions(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        async def found() -> list[Choice[str]]:
+            items = await self.music.suggest(current, budget=AUTOCOMPLETE_BUDGET)
+            labels = dict.fromkeys(clip(f"{t.artist} - {t.name}", 100) for t in items)  # unique, in order
+            return [Choice(name=label, value=label) for label in labels]
+
+        return await choices_within(found())
 
     async def playlist_tracks(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         name = str(getattr(interaction.namespace, "name", "") or "")
@@ -136,15 +147,42 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         p = await within_deadline(interaction, self.playlists.restore(actor, name))
         await send(interaction, f"Restored **{safe(p.name)}** with its {p.track_count:,} tracks.")
 
-    @app_commands.command(name="add", description="Add a track to a playlist")
-    @app_commands.describe(track='"Artist - Title"')
-    @app_commands.autocomplete(name=playlist_names)
+    @app_commands.command(name="add", description="Add a track: search Last.fm as you type, or write Artist - Title")
+    @app_commands.describe(track='Start typing to search Last.fm, or write "Artist - Title"')
+    @app_commands.autocomplete(name=playlist_names, track=track_suggestions)
     async def add(self, interaction: discord.Interaction, name: str, track: str) -> None:
         actor = await self._actor(interaction)
-        parsed = text.parse_track(track)
-        p, added = await within_deadline(interaction, self.playlists.add(actor, name, [parsed]))
-        t = added[0].track
-        await send(interaction, f"Added **{safe(t.artist)}** — {safe(t.title)} to **{safe(p.name)}**.")
+
+        async def work() -> tuple[Resolved, Playlist, Entry]:
+            await self.playlists.editable(actor, name)
+            resolved = await self.music.resolve(track)
+            playlist, added = await self.playlists.add(actor, name, [resolved.track])
+            return resolved, playlist, added[0]
+
+        resolved, p, entry = await within_deadline(interaction, work(), budget=LASTFM_BUDGET)
+        await send(interaction, added_message(p, entry, resolved, typed=track))
+
+    @app_commands.command(name="add-playing", description="Add what you're scrobbling now (or played last)")
+    @app_commands.describe(name="The playlist (default: the one you last added to)")
+    @app_commands.autocomplete(name=playlist_names)
+    async def add_playing(self, interaction: discord.Interaction, name: str | None = None) -> None:
+        actor = await self._actor(interaction)
+
+        async def work() -> tuple[Playing, Playlist, Entry]:
+            target = name or await self.playlists.last_added_to(actor)
+            await self.playlists.editable(actor, target)
+            playing = await self.music.playing(actor.user_id)
+            playlist, added = await self.playlists.add(actor, target, [playing.track])
+            return playing, playlist, added[0]
+
+        playing, p, entry = await within_deadline(interaction, work(), budget=LASTFM_BUDGET)
+        when = "now playing" if playing.item.now_playing else "last played"
+        t = entry.track
+        await send(
+            interaction,
+            f"Added **{safe(t.artist)}** — {safe(t.title)} ({when} by {safe(playing.account.lastfm_username)}) "
+            f"to **{safe(p.name)}**.",
+        )
 
     @app_commands.command(name="remove", description="Remove a track, by position or by picking it")
     @app_commands.describe(track="Its position (e.g. 3) or pick one as you type")
@@ -238,3 +276,14 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(
             interaction, f"{'Added' if add else 'Removed'} {who} {'to' if add else 'from'} **{safe(p.name)}**{note}."
         )
+
+
+def added_message(p: Playlist, entry: Entry, resolved: Resolved, *, typed: str) -> str:
+    t = entry.track
+    length = f" `{duration(t.duration_s)}`" if t.duration_s else ""
+    message = f"Added **{safe(t.artist)}** — {safe(t.title)}{length} to **{safe(p.name)}**."
+    if resolved.corrected:
+        message += f" (Last.fm's spelling of “{safe(typed, 200)}”.)"
+    if not resolved.verified:
+        message += "\n-# Not checked on Last.fm (it isn't answering or isn't set up), so it was added as typed."
+    return message

@@ -1,0 +1,63 @@
+"""/lastfm link | unlink | nowplaying and /track info: glue only, the lookups live in MusicService."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.music import MusicService
+from cogs.common import choices_within, clip, safe, send, within_deadline
+from cogs.lastfm import embeds
+
+Choice = app_commands.Choice
+LASTFM_BUDGET = 1.0
+
+
+class LastfmCog(commands.GroupCog, group_name="lastfm", group_description="Your Last.fm account"):
+    def __init__(self, music: MusicService) -> None:
+        self.music = music
+        super().__init__()
+
+    @app_commands.command(name="link", description="Link your Last.fm account (for now playing and your plays)")
+    @app_commands.describe(username="Your Last.fm username")
+    async def link(self, interaction: discord.Interaction, username: str) -> None:
+        account = await within_deadline(
+            interaction, self.music.link(interaction.user.id, username), ephemeral=True, budget=LASTFM_BUDGET
+        )
+        name = safe(account.lastfm_username)
+        await send(interaction, f"Linked to Last.fm as **{name}**. Try `/lastfm nowplaying`.", ephemeral=True)
+
+    @app_commands.command(name="unlink", description="Forget your Last.fm account")
+    async def unlink(self, interaction: discord.Interaction) -> None:
+        removed = await self.music.unlink(interaction.user.id)
+        text = "Your Last.fm account is unlinked." if removed else "You had no Last.fm account linked."
+        await send(interaction, text, ephemeral=True)
+
+    @app_commands.command(name="nowplaying", description="Show what you're scrobbling, with links to every platform")
+    async def nowplaying(self, interaction: discord.Interaction) -> None:
+        playing = await within_deadline(interaction, self.music.playing(interaction.user.id), budget=LASTFM_BUDGET)
+        await send(interaction, embed=embeds.now_playing(playing))
+
+
+class TrackCog(commands.GroupCog, group_name="track", group_description="Tracks on Last.fm"):
+    def __init__(self, music: MusicService) -> None:
+        self.music = music
+        super().__init__()
+
+    async def suggestions(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        async def found() -> list[Choice[str]]:
+            items = await self.music.suggest(current, budget=1.8)
+            labels = dict.fromkeys(clip(f"{t.artist} - {t.name}", 100) for t in items)
+            return [Choice(name=label, value=label) for label in labels]
+
+        return await choices_within(found())
+
+    @app_commands.command(name="info", description="Album, length, tags, listeners and links for a track")
+    @app_commands.describe(query='Start typing to search, or write "Artist - Title"')
+    @app_commands.autocomplete(query=suggestions)
+    async def info(self, interaction: discord.Interaction, query: str) -> None:
+        details = await within_deadline(
+            interaction, self.music.details(query, interaction.user.id), budget=LASTFM_BUDGET
+        )
+        await send(interaction, embed=embeds.track_info(details))
