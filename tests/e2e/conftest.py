@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import discord
 import pytest
+from pydantic import SecretStr
 
 from bot.app import App
 from bot.config import Settings
 from bot.sandbox.discord_sim import DiscordSimulator, SimGuild, SimMember, SimRole
 from bot.sandbox.harness import sharify_on
+from bot.sandbox.lastfm_standin import LastfmStandin
 
 
 @dataclass
@@ -26,14 +29,17 @@ class World:
     mod: SimMember  # Manage Server
     dj: SimRole
     stranger: SimMember  # a member of the other guild only
+    fm: LastfmStandin | None  # the offline Last.fm (generated catalogue) when the bot is configured with it
 
     async def run(self, user: SimMember, command: str, *, guild: SimGuild | None = None, **values: object):
         return await self.sim.command(guild or self.guild, user, command, **values)
 
 
-@pytest.fixture
-async def world(settings: Settings) -> AsyncIterator[World]:
-    async with DiscordSimulator() as sim:
+@contextlib.asynccontextmanager
+async def make_world(settings: Settings, *, lastfm: bool) -> AsyncIterator[World]:
+    async with contextlib.AsyncExitStack() as stack:
+        sim = await stack.enter_async_context(DiscordSimulator())
+        fm = await stack.enter_async_context(LastfmStandin()) if lastfm else None
         guild = sim.add_guild("Lounge")
         other = sim.add_guild("Elsewhere")
         dj = sim.add_role(guild, "DJ")
@@ -43,6 +49,23 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         mod = sim.add_member(guild, "mod", roles=[mods])
         stranger = sim.add_member(other, "stranger")
         owner = sim.add_member(guild, "owner")
-        async with sharify_on(sim, settings.model_copy(update={"max_tracks_per_playlist": 5})) as app:
-            yield World(sim, app, guild, other, owner, alice, bob, mod, dj, stranger)
+        update: dict[str, object] = {"max_tracks_per_playlist": 5}
+        if fm is not None:
+            update |= {"lastfm_base_url": fm.url, "lastfm_api_key": SecretStr("test-key"), "lastfm_rate_per_second": 50}
+        async with sharify_on(sim, settings.model_copy(update=update)) as app:
+            yield World(sim, app, guild, other, owner, alice, bob, mod, dj, stranger, fm)
         assert not sim.missed_deadlines, sim.missed_deadlines
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[World]:
+    """Sharify with no Last.fm key: tracks are stored as typed."""
+    async with make_world(settings, lastfm=False) as w:
+        yield w
+
+
+@pytest.fixture
+async def fm_world(settings: Settings) -> AsyncIterator[World]:
+    """Sharify with the offline Last.fm: search, validation, linked accounts."""
+    async with make_world(settings, lastfm=True) as w:
+        yield w
