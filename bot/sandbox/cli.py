@@ -40,7 +40,7 @@ You start as @alice in "Guild A".
   parallel / end                                 (scripts) run the lines between at the same time
   help, quit
 
-Last.fm users in the offline catalogue: link one with /lastfm link username:<name>.
+The offline Last.fm has a generated catalogue: type a few letters after track: and use `complete` to search it.
 """
 
 
@@ -56,8 +56,8 @@ WORLD_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 class Sandbox:
-    def __init__(self, sim: DiscordSimulator, out: TextIO, *, as_json: bool) -> None:
-        self.sim, self.out, self.as_json = sim, out, as_json
+    def __init__(self, sim: DiscordSimulator, out: TextIO, *, as_json: bool, fm: LastfmStandin | None = None) -> None:
+        self.sim, self.out, self.as_json, self.fm = sim, out, as_json, fm
         self.user, self.guild = "alice", "Guild A"
         self.last: Reply | None = None
         self.failures = 0
@@ -89,6 +89,14 @@ class Sandbox:
                 return guild.channels[ident].name
         return str(ident)
 
+    def _catalogue_hint(self) -> str:
+        catalog = self.fm.catalog if self.fm is not None else None
+        if catalog is None:
+            return ""
+        users = [u.name for u in catalog.users.values() if not u.private][:3]
+        tracks = [f"{catalog.artist_of(t).name} - {t.name}" for t in catalog.tracks[:30:10]]
+        return f"Listeners to link (/lastfm link username:...): {', '.join(users)}\nSome tracks: {'; '.join(tracks)}\n"
+
     # -- steps ---------------------------------------------------------------------------------------------------
 
     def say(self, text: str) -> None:
@@ -100,7 +108,7 @@ class Sandbox:
         if step.kind == "quit":
             return False
         if step.kind == "help":
-            self.say(HELP)
+            self.say(HELP + self._catalogue_hint())
             return True
         if step.kind == "switch":
             guild = self._guild(step.guild or self.guild)
@@ -195,7 +203,9 @@ def build_world(sim: DiscordSimulator) -> None:
 
 
 @contextlib.asynccontextmanager
-async def sandbox_services(settings: Settings, data_dir: Path | None) -> AsyncIterator[DiscordSimulator]:
+async def sandbox_services(
+    settings: Settings, data_dir: Path | None
+) -> AsyncIterator[tuple[DiscordSimulator, LastfmStandin]]:
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharify-sandbox-")))
         async with DiscordSimulator() as sim, LastfmStandin() as fm:
@@ -214,7 +224,7 @@ async def sandbox_services(settings: Settings, data_dir: Path | None) -> AsyncIt
                 }
             )
             async with sharify_on(sim, local):
-                yield sim
+                yield sim, fm
 
 
 def _read_script(script: str) -> str:
@@ -234,8 +244,8 @@ async def run_sandbox(
         except (OSError, ScriptError) as e:
             print(f"Can't run the script: {e}", file=sys.stderr)
             return 2
-    async with sandbox_services(settings, data_dir) as sim:
-        box = Sandbox(sim, out, as_json=as_json)
+    async with sandbox_services(settings, data_dir) as (sim, fm):
+        box = Sandbox(sim, out, as_json=as_json, fm=fm)
         if steps is not None:
             for step in steps:
                 if not await box.run(step):
