@@ -9,6 +9,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.domain.music import MusicService
 from bot.domain.permissions import Actor
 from bot.domain.ports import Storage
 
@@ -80,3 +81,14 @@ async def choices_within(
         return (await asyncio.wait_for(work, timeout=budget))[:25]
     except TimeoutError:
         return []
+
+
+async def track_choices(music: MusicService, typed: str, *, budget: float = 1.8) -> list[app_commands.Choice[str]]:
+    """Last.fm search as the member types, as unique "Artist - Title" choices, within the autocomplete deadline."""
+
+    async def found() -> list[app_commands.Choice[str]]:
+        items = await music.suggest(typed, budget=budget)
+        labels = dict.fromkeys(clip(f"{t.artist} - {t.name}", 100) for t in items)  # unique, in order
+        return [app_commands.Choice(name=label, value=label) for label in labels]
+
+    return await choices_within(found())

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.music import MusicService
-from cogs.common import choices_within, clip, safe, send, within_deadline
+from cogs.common import safe, send, track_choices, within_deadline
 from cogs.lastfm import embeds
 
 Choice = app_commands.Choice
@@ -46,12 +46,7 @@ class TrackCog(commands.GroupCog, group_name="track", group_description="Tracks 
         super().__init__()
 
     async def suggestions(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        async def found() -> list[Choice[str]]:
-            items = await self.music.suggest(current, budget=1.8)
-            labels = dict.fromkeys(clip(f"{t.artist} - {t.name}", 100) for t in items)
-            return [Choice(name=label, value=label) for label in labels]
-
-        return await choices_within(found())
+        return await track_choices(self.music, current)
 
     @app_commands.command(name="info", description="Album, length, tags, listeners and links for a track")
     @app_commands.describe(query='Start typing to search, or write "Artist - Title"')

@@ -12,7 +12,7 @@ from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.music import MusicService, Playing, Resolved
 from bot.domain.playlists import PlaylistService
 from bot.domain.ports import Storage
-from cogs.common import actor_of, choices_within, clip, duration, safe, send, within_deadline
+from cogs.common import actor_of, choices_within, clip, duration, safe, send, track_choices, within_deadline
 from cogs.playlists import embeds
 from cogs.playlists.views import PagerView
 
@@ -52,12 +52,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         return await choices_within(names())
 
     async def track_suggestions(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        async def found() -> list[Choice[str]]:
-            items = await self.music.suggest(current, budget=AUTOCOMPLETE_BUDGET)
-            labels = dict.fromkeys(clip(f"{t.artist} - {t.name}", 100) for t in items)  # unique, in order
-            return [Choice(name=label, value=label) for label in labels]
-
-        return await choices_within(found())
+        return await track_choices(self.music, current, budget=AUTOCOMPLETE_BUDGET)
 
     async def playlist_tracks(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         name = str(getattr(interaction.namespace, "name", "") or "")
