@@ -327,9 +327,10 @@ class SimState:
         return message
 
     def followup(self, record: InteractionRecord, payload: JSON, files: list[UploadedFile]) -> SimMessage:
-        """A followup; the first one after a type-5 defer replaces the loading message (Discord's old rule)."""
+        """A followup; the first one after a type-5 defer replaces the loading message (Discord's old rule), unless
+        the bot deleted that message: then, as on Discord, the followup is a new message."""
         original = self.messages.get(record.original_id or 0)
-        if record.awaiting_followup and original is not None and original.loading:
+        if record.awaiting_followup and original is not None and original.loading and not original.deleted:
             message = self.edit_message(original, payload, files)
         else:
             message = self.create_message(record.channel_id, record.guild_id, payload, files, interaction=record)
