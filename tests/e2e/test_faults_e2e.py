@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import discord
 import pytest
 
 import cogs.common
@@ -82,21 +84,23 @@ async def chill(world: World) -> AsyncIterator[World]:
     assert "Created" in reply.content, reply.content
     yield world
     assert_nothing_pings(world.sim)
-    assert not world.sim.violations, world.sim.violations
+    assert not world.sim.violations, [str(v) for v in world.sim.violations]
 
 
 @pytest.fixture
-def always_defer() -> Iterator[None]:
-    """Make `within_deadline` defer at once instead of after 1.5 s, so the followup routes are exercised without
-    waiting on the wall clock. The cog code runs unchanged; only the budget (a parameter) is shorter."""
-    defaults = cogs.common.within_deadline.__kwdefaults__
-    assert defaults is not None and "budget" in defaults
-    saved = defaults["budget"]
-    defaults["budget"] = 0.0
-    try:
-        yield
-    finally:
-        defaults["budget"] = saved
+def always_defer(chill: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the playlist commands defer at once instead of after their budget (1.5 s or more), so the followup
+    routes are exercised without waiting on the wall clock. The cog code runs unchanged; only the budget (a
+    parameter) is zero."""
+    original = cogs.common.within_deadline
+
+    async def deferring(interaction: discord.Interaction, work: Awaitable[Any], **options: Any) -> Any:
+        return await original(interaction, work, **{**options, "budget": 0.0})
+
+    # the module the running bot loaded: closing a bot unloads its extensions, so an import here may be stale
+    cog = chill.app.bot.get_cog("PlaylistCog")
+    assert cog is not None
+    monkeypatch.setattr(sys.modules[type(cog).__module__], "within_deadline", deferring)
 
 
 # -- gateway faults -------------------------------------------------------------------------------------------------
