@@ -7,7 +7,6 @@ renders what comes back.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,37 +79,38 @@ class PlaylistService:
 
     async def page(self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
         playlist = await self.get(guild_id, name)
-        everything = await self._pl.entries(guild_id, playlist.id)
-        pages = max(1, math.ceil(len(everything) / size))
+        stats = await self._pl.stats(guild_id, playlist.id)
+        pages = max(1, math.ceil(stats.total / size))
         page = min(max(page, 1), pages)
         start = (page - 1) * size
-        durations = [e.track.duration_s for e in everything]
+        entries = await self._pl.entries(guild_id, playlist.id, offset=start, limit=size)
         return PlaylistPage(
             playlist=playlist,
-            entries=[(start + i + 1, e) for i, e in enumerate(everything[start : start + size])],
+            entries=[(start + i + 1, e) for i, e in enumerate(entries)],
             page=page,
             pages=pages,
-            total=len(everything),
-            total_duration_s=sum(d for d in durations if d),
-            unknown_durations=sum(1 for d in durations if not d),
-            contributors=Counter(e.added_by for e in everything).most_common(),
+            total=stats.total,
+            total_duration_s=stats.total_duration_s,
+            unknown_durations=stats.unknown_durations,
+            contributors=list(stats.contributors),
         )
 
     async def suggest_entries(
         self, guild_id: int, name: str, typed: str, *, limit: int = 25
     ) -> list[tuple[int, Entry]]:
+        """Entries for autocomplete: the one at a typed position first, then those whose artist or title
+        contains what was typed."""
         try:
             playlist = await self.get(guild_id, name)
         except (NotFound, InvalidInput):
             return []
-        needle = text.name_key(typed)
-        found = []
-        for pos, e in enumerate(await self._pl.entries(guild_id, playlist.id), start=1):
-            label = f"{pos} {e.track.artist} - {e.track.title}"
-            if not needle or needle in text.name_key(label):
-                found.append((pos, e))
-                if len(found) == limit:
-                    break
+        typed = typed.strip()
+        found: list[tuple[int, Entry]] = []
+        if typed.isdigit() and (at := await self._pl.entry_at(guild_id, playlist.id, int(typed))) is not None:
+            found.append((int(typed), at))
+        for pos, entry in await self._pl.find_entries(guild_id, playlist.id, typed, limit=limit):
+            if len(found) < limit and entry.id not in {e.id for _, e in found}:
+                found.append((pos, entry))
         return found
 
     async def history(self, guild_id: int, name: str | None, *, limit: int = 15) -> list[PlaylistEvent]:

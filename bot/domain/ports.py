@@ -32,6 +32,14 @@ class GuildSettings(BaseModel):
     manager_role_ids: tuple[int, ...] = ()
 
 
+class PlaylistStats(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    total: int = 0
+    total_duration_s: int = 0
+    unknown_durations: int = 0  # entries with no known length
+    contributors: tuple[tuple[int, int], ...] = ()  # (user id, entries added), most first, then by id
+
+
 class CachedValue(BaseModel):
     model_config = ConfigDict(frozen=True)
     key: str
@@ -132,6 +140,17 @@ class PlaylistRepository(Protocol):
 
     async def position_of(self, guild_id: int, playlist_id: str, entry_id: str) -> int | None:
         """1-based position of an entry, or None."""
+        ...
+
+    async def stats(self, guild_id: int, playlist_id: str) -> PlaylistStats:
+        """Totals over every entry, computed by the store (a page view must not load 10,000 entries)."""
+        ...
+
+    async def find_entries(
+        self, guild_id: int, playlist_id: str, needle: str, *, limit: int = 25
+    ) -> builtins.list[tuple[int, Entry]]:
+        """(1-based position, entry) for entries whose "artist - title" contains `needle` case-insensitively
+        (every entry when `needle` is empty), in playlist order, at most `limit`."""
         ...
 
     async def remove(

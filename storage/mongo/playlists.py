@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from bot.domain.errors import Conflict
 from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode
 from bot.domain.ordering import append_key, between
+from bot.domain.ports import PlaylistStats
 from storage.common import (
     KEY_RETRIES,
     MAX_KEY,
@@ -33,6 +34,7 @@ from storage.common import (
     unique,
     utc,
 )
+from storage.mongo import reads
 from storage.mongo.db import Doc, MongoDatabase
 from storage.mongo.docs import entry_doc, entry_from_doc, playlist_from_doc
 
@@ -276,6 +278,14 @@ class MongoPlaylists:
         if entry is None:
             return None
         return await self._entries.count_documents({"playlist_id": playlist_id, "order_key": {"$lte": entry.order_key}})
+
+    async def stats(self, guild_id: int, playlist_id: str) -> PlaylistStats:
+        return await reads.stats(self._db, guild_id, playlist_id)
+
+    async def find_entries(
+        self, guild_id: int, playlist_id: str, needle: str, *, limit: int = 25
+    ) -> builtins.list[tuple[int, Entry]]:
+        return await reads.find_entries(self._db, guild_id, playlist_id, needle, limit=limit)
 
     async def remove(
         self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime

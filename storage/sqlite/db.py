@@ -110,9 +110,15 @@ def from_iso_opt(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _casefold(text: object) -> str:
+    return str(text).casefold() if text is not None else ""
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)  # autocommit: transactions are explicit
     conn.row_factory = sqlite3.Row
+    # Unicode-aware case folding for searches (SQLite's lower() folds ASCII only); runs on the connection thread.
+    await conn.create_function("casefold", 1, _casefold, deterministic=True)
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe against corruption in WAL

@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode
 from bot.domain.ordering import append_key, between
+from bot.domain.ports import PlaylistStats
 from storage.common import (
     MAX_KEY,
     clamp,
@@ -29,6 +30,7 @@ from storage.common import (
     unique,
     utc,
 )
+from storage.sqlite import reads
 from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, iso
 from storage.sqlite.rows import E_COLS, INSERT_ENTRY, P_COLS, entry_from_row, entry_params, playlist_from_row
 
@@ -278,6 +280,14 @@ class SqlitePlaylists:
             (entry_id, playlist_id, guild_id),
         )
         return None if row is None else int(row[0])
+
+    async def stats(self, guild_id: int, playlist_id: str) -> PlaylistStats:
+        return await reads.stats(self._db, guild_id, playlist_id)
+
+    async def find_entries(
+        self, guild_id: int, playlist_id: str, needle: str, *, limit: int = 25
+    ) -> builtins.list[tuple[int, Entry]]:
+        return await reads.find_entries(self._db, guild_id, playlist_id, needle, limit=limit)
 
     async def remove(
         self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime
