@@ -106,8 +106,9 @@ class PlaylistService:
             return []
         typed = typed.strip()
         found: list[tuple[int, Entry]] = []
-        if typed.isdigit() and (at := await self._pl.entry_at(guild_id, playlist.id, int(typed))) is not None:
-            found.append((int(typed), at))
+        position = _position(typed)
+        if position is not None and (at := await self._pl.entry_at(guild_id, playlist.id, position)) is not None:
+            found.append((position, at))
         for pos, entry in await self._pl.find_entries(guild_id, playlist.id, typed, limit=limit):
             if len(found) < limit and entry.id not in {e.id for _, e in found}:
                 found.append((pos, entry))
@@ -234,9 +235,9 @@ class PlaylistService:
         entry: Entry | None = None
         if choice.startswith("id:"):
             entry = await self._pl.get_entry(guild_id, playlist.id, choice[3:])
-        elif choice.isascii() and choice.isdigit():  # str.isdigit() alone accepts "²", which int() rejects
-            position = int(choice)  # stores hold 64-bit integers: a larger position can't exist and would overflow
-            entry = await self._pl.entry_at(guild_id, playlist.id, position) if position < 2**62 else None
+        elif choice.isdigit():  # a position, even if it can't exist ("²", 20 digits): never a text search
+            position = _position(choice)
+            entry = await self._pl.entry_at(guild_id, playlist.id, position) if position is not None else None
         else:
             matches = await self.suggest_entries(guild_id, playlist.name, choice, limit=2)
             entry = matches[0][1] if len(matches) == 1 else None
@@ -367,3 +368,12 @@ def _describe(track: Track) -> str:
 
 def _dump(entries: Sequence[Entry]) -> list[dict[str, object]]:
     return [e.model_dump(mode="json") for e in entries]
+
+
+def _position(typed: str) -> int | None:
+    """A typed 1-based position, or None. str.isdigit() alone accepts "²", which int() rejects; and stores hold
+    64-bit integers, so a larger position can't exist and would overflow them."""
+    if not (typed.isascii() and typed.isdigit()):
+        return None
+    position = int(typed)
+    return position if position < 2**62 else None
