@@ -1,24 +1,30 @@
 """The SQLite file: connections, pragmas, schema migrations and the write-transaction helper.
 
-Two aiosqlite connections, each with its own thread, so the event loop never blocks on the file:
-- the writer runs one transaction at a time (`BEGIN IMMEDIATE` behind an asyncio.Lock: aiosqlite serializes
-  statements, not transactions, so two coroutines must not interleave statements on one connection);
+Two stdlib sqlite3 connections, each owned by its own one-thread executor (only that thread ever touches it), so
+the event loop never blocks on the file:
+- the writer runs one whole transaction per call: `transact(fn)` runs `fn(conn)` between `BEGIN IMMEDIATE` and
+  `COMMIT` (ROLLBACK on any exception) as plain synchronous code on the writer thread, and the event loop awaits
+  it once. The executor's queue serializes the transactions, so no lock is held across event-loop round trips:
+  with one round trip per statement (BEGIN, statements, fetches, COMMIT: ~7 for a playlist add) a busy loop
+  stretched every write lock hold, and the queue behind it, by its own latency.
 - the reader answers single-statement reads from the last committed state (WAL lets it read while a write is
   in progress, so pages and lookups never queue behind writes). Measured with benchmarks/storage_bench.py's
   page-under-writes figure: a last page read while 10 writers add took ~4 ms here, ~8 ms on one shared connection.
+
+A transaction that has started runs to its end even if the awaiting task is cancelled (as a MongoDB write already
+sent does); one still waiting in the queue is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from storage.common import utc
 
@@ -114,68 +120,105 @@ def _casefold(text: object) -> str:
     return str(text).casefold() if text is not None else ""
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)  # autocommit: transactions are explicit
-    conn.row_factory = sqlite3.Row
-    # Unicode-aware case folding for searches (SQLite's lower() folds ASCII only); runs on the connection thread.
-    await conn.create_function("casefold", 1, _casefold, deterministic=True)
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe against corruption in WAL
-    await conn.execute("PRAGMA foreign_keys = ON")
+def _connect(path: Path, *, query_only: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)  # autocommit: transactions are explicit
+    try:
+        conn.row_factory = sqlite3.Row
+        # Unicode-aware case folding for searches (SQLite's lower() folds ASCII only).
+        conn.create_function("casefold", 1, _casefold, deterministic=True)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe against corruption in WAL
+        conn.execute("PRAGMA foreign_keys = ON")
+        if query_only:
+            conn.execute("PRAGMA query_only = ON")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-async def _migrate(conn: aiosqlite.Connection) -> None:
-    await conn.execute("BEGIN IMMEDIATE")  # a second process opening the file waits here, then sees the result
+def _in_transaction[T](fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
+    """`fn(conn)` inside one `BEGIN IMMEDIATE` transaction: committed on success, rolled back on any exception
+    (which then propagates unchanged). Runs on the writer thread."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        rows = list(await conn.execute_fetchall("PRAGMA user_version"))
-        version = int(rows[0][0])
-        if version > len(MIGRATIONS):
-            raise RuntimeError(f"{version=} of the database file is newer than this program ({len(MIGRATIONS)})")
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in script.split(";"):
-                if statement.strip():
-                    await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {number}")
-        await conn.execute("COMMIT")
+        result = fn(conn)
+        conn.execute("COMMIT")
     except BaseException:
-        await conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may already have rolled back on its own (e.g. a full disk)
+            conn.execute("ROLLBACK")
         raise
+    return result
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Runs inside one transaction: a second process opening the file waits for it, then sees the result."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(MIGRATIONS):
+        raise RuntimeError(f"{version=} of the database file is newer than this program ({len(MIGRATIONS)})")
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
+
+
+class _Connection:
+    """One sqlite3 connection and the one thread that opens, uses and closes it; calls run in submission order."""
+
+    def __init__(self, name: str) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{name}")
+        self._conn: sqlite3.Connection | None = None
+
+    async def open(self, path: Path, *, query_only: bool) -> None:
+        self._conn = await self._submit(partial(_connect, path, query_only=query_only))
+
+    async def run[T](self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn
+        if conn is None:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        return await self._submit(partial(fn, conn))
+
+    async def close(self) -> None:
+        """After every call already submitted; idempotent."""
+        conn, self._conn = self._conn, None
+        try:
+            if conn is not None:
+                await self._submit(conn.close)
+        finally:
+            self._thread.shutdown(wait=False)
+
+    def _submit[T](self, call: Callable[[], T]) -> asyncio.Future[T]:
+        return asyncio.get_running_loop().run_in_executor(self._thread, call)
 
 
 class SqliteDatabase:
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: _Connection, reader: _Connection) -> None:
         self._writer = writer
         self._reader = reader
-        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
-        writer = await _connect(path)
+        writer, reader = _Connection("writer"), _Connection("reader")
         try:
-            await _migrate(writer)
-            reader = await _connect(path)
-            await reader.execute("PRAGMA query_only = ON")
+            await writer.open(path, query_only=False)
+            await writer.run(partial(_in_transaction, _migrate))
+            await reader.open(path, query_only=True)
         except BaseException:
+            await reader.close()
             await writer.close()
             raise
         return cls(writer, reader)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One `BEGIN IMMEDIATE` transaction: committed on success, rolled back on any exception."""
-        async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+    async def transact[T](self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(conn)` as one `BEGIN IMMEDIATE` transaction on the writer thread, awaited once: committed on
+        success, rolled back on any exception, which propagates unchanged. `fn` is plain synchronous sqlite3 code
+        and must not touch the event loop; transactions run one at a time, in the order they were asked for."""
+        return await self._writer.run(partial(_in_transaction, fn))
 
     async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._reader.execute_fetchall(sql, params))
+        return await self._reader.run(partial(fetch_all, sql=sql, params=params))
 
     async def row(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         found = await self.rows(sql, params)
@@ -185,15 +228,24 @@ class SqliteDatabase:
         await self.rows("SELECT 1")
 
     async def close(self) -> None:
-        async with self._lock:
+        try:
             await self._reader.close()
-            await self._writer.close()
+        finally:
+            await self._writer.close()  # after the transactions already asked for
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-    return list(await conn.execute_fetchall(sql, params))
+# Synchronous helpers for `transact` functions (and the reader thread). Each fetches every row, so no statement
+# is left in progress when the transaction commits.
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> sqlite3.Row | None:
-    found = await fetch_all(conn, sql, params)
+def fetch_all(conn: sqlite3.Connection, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+def fetch_one(conn: sqlite3.Connection, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    found = fetch_all(conn, sql, params)
     return found[0] if found else None
+
+
+def execute(conn: sqlite3.Connection, sql: str, params: Params = ()) -> None:
+    conn.execute(sql, params)

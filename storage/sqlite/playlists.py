@@ -1,5 +1,6 @@
 """PlaylistRepository on SQLite. Every write is one `BEGIN IMMEDIATE` transaction whose guards are in the
-`UPDATE ... WHERE ... RETURNING` statements themselves; reads are single statements on the reader connection."""
+`UPDATE ... WHERE ... RETURNING` statements themselves, written as a synchronous function of the connection that
+`SqliteDatabase.transact` runs whole on the writer thread; reads are single statements on the reader connection."""
 
 # ruff: noqa: S608 - SQL text is assembled from this module's constants only; every value is a bound parameter
 
@@ -9,8 +10,7 @@ import builtins
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-
-import aiosqlite
+from functools import partial
 
 from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode
 from bot.domain.ordering import append_key, between
@@ -46,10 +46,11 @@ class SqlitePlaylists:
 
     async def create(self, new: NewPlaylist, *, max_per_guild: int) -> Playlist:
         at = iso(new.created_at)
-        async with self._db.write() as conn:
-            await self._ensure_room(conn, new.guild_id, max_per_guild)
+
+        def tx(conn: sqlite3.Connection) -> sqlite3.Row | None:
+            _ensure_room(conn, new.guild_id, max_per_guild)
             try:
-                row = await fetch_one(
+                return fetch_one(
                     conn,
                     "INSERT INTO playlists (id, guild_id, name, name_key, description, owner_id, mode, created_at,"
                     f" updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {P_COLS}",
@@ -67,6 +68,8 @@ class SqlitePlaylists:
                 )
             except sqlite3.IntegrityError as e:
                 raise name_taken(new.name) from e
+
+        row = await self._db.transact(tx)
         assert row is not None
         return playlist_from_row(row)
 
@@ -107,15 +110,18 @@ class SqlitePlaylists:
     ) -> Playlist:
         changes = {"name": name, "name_key": name_key, "description": description, "mode": mode and mode.value}
         sets = [(f"{column} = ?", value) for column, value in changes.items() if value is not None]
-        async with self._db.write() as conn:
+
+        def tx(conn: sqlite3.Connection) -> sqlite3.Row | None:
             try:
-                row = await fetch_one(
+                return fetch_one(
                     conn,
                     f"UPDATE playlists SET {''.join(s + ', ' for s, _ in sets)}{TOUCH} WHERE {LIVE} RETURNING {P_COLS}",
                     (*(v for _, v in sets), iso(at), playlist_id, guild_id),
                 )
             except sqlite3.IntegrityError as e:
                 raise name_taken(name or name_key or "") from e
+
+        row = await self._db.transact(tx)
         if row is None:
             raise playlist_missing()
         return playlist_from_row(row)
@@ -135,40 +141,36 @@ class SqlitePlaylists:
             expr = f"CASE WHEN EXISTS (SELECT 1 FROM json_each({col}) WHERE value = :v) THEN {col} ELSE json_insert({col}, '$[#]', :v) END"  # noqa: E501
         else:
             expr = f"(SELECT json_group_array(value) FROM json_each({col}) WHERE value <> :v)"
-        async with self._db.write() as conn:
-            row = await fetch_one(
-                conn,
-                f"UPDATE playlists SET {col} = {expr}, revision = revision + 1, updated_at = :at"
-                f" WHERE id = :id AND guild_id = :g AND deleted_at IS NULL RETURNING {P_COLS}",
-                {"v": value, "at": iso(at), "id": playlist_id, "g": guild_id},
-            )
+        sql = (
+            f"UPDATE playlists SET {col} = {expr}, revision = revision + 1, updated_at = :at"
+            f" WHERE id = :id AND guild_id = :g AND deleted_at IS NULL RETURNING {P_COLS}"
+        )
+        params = {"v": value, "at": iso(at), "id": playlist_id, "g": guild_id}
+        row = await self._db.transact(partial(fetch_one, sql=sql, params=params))
         if row is None:
             raise playlist_missing()
         return playlist_from_row(row)
 
     async def soft_delete(self, guild_id: int, playlist_id: str, *, at: datetime) -> Playlist:
-        async with self._db.write() as conn:
-            row = await fetch_one(
-                conn,
-                f"UPDATE playlists SET deleted_at = ?, {TOUCH} WHERE {LIVE} RETURNING {P_COLS}",
-                (iso(at), iso(at), playlist_id, guild_id),
-            )
+        sql = f"UPDATE playlists SET deleted_at = ?, {TOUCH} WHERE {LIVE} RETURNING {P_COLS}"
+        row = await self._db.transact(partial(fetch_one, sql=sql, params=(iso(at), iso(at), playlist_id, guild_id)))
         if row is None:
             raise playlist_missing()
         return playlist_from_row(row)
 
     async def restore(self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int) -> Playlist:
-        async with self._db.write() as conn:
-            trashed = await fetch_one(
+
+        def tx(conn: sqlite3.Connection) -> sqlite3.Row | None:
+            trashed = fetch_one(
                 conn,
                 "SELECT name FROM playlists WHERE id = ? AND guild_id = ? AND deleted_at IS NOT NULL",
                 (playlist_id, guild_id),
             )
             if trashed is None:
                 raise trash_missing()
-            await self._ensure_room(conn, guild_id, max_per_guild)
+            _ensure_room(conn, guild_id, max_per_guild)
             try:
-                row = await fetch_one(
+                return fetch_one(
                     conn,
                     f"UPDATE playlists SET deleted_at = NULL, {TOUCH} WHERE id = ? AND guild_id = ?"
                     f" AND deleted_at IS NOT NULL RETURNING {P_COLS}",
@@ -176,16 +178,14 @@ class SqlitePlaylists:
                 )
             except sqlite3.IntegrityError as e:
                 raise name_taken(trashed["name"]) from e
+
+        row = await self._db.transact(tx)
         assert row is not None
         return playlist_from_row(row)
 
     async def purge_deleted(self, *, before: datetime) -> int:
-        async with self._db.write() as conn:  # entries go with them: ON DELETE CASCADE
-            rows = await fetch_all(
-                conn,
-                "DELETE FROM playlists WHERE deleted_at IS NOT NULL AND deleted_at < ? RETURNING id",
-                (iso(before),),
-            )
+        sql = "DELETE FROM playlists WHERE deleted_at IS NOT NULL AND deleted_at < ? RETURNING id"
+        rows = await self._db.transact(partial(fetch_all, sql=sql, params=(iso(before),)))  # entries: ON DELETE CASCADE
         return len(rows)
 
     # -- entries --------------------------------------------------------------------------------------------
@@ -196,15 +196,16 @@ class SqlitePlaylists:
         if not entries:
             return []
         n = len(entries)
-        async with self._db.write() as conn:
-            row = await fetch_one(
+
+        def tx(conn: sqlite3.Connection) -> builtins.list[Entry]:
+            row = fetch_one(
                 conn,
                 f"UPDATE playlists SET track_count = track_count + ?, seq = seq + ?, {TOUCH}"
                 f" WHERE {LIVE} AND track_count + ? <= ? RETURNING seq",
                 (n, n, iso(at), playlist_id, guild_id, n, max_tracks),
             )
             if row is None:
-                raise await self._refusal(conn, guild_id, playlist_id, max_tracks)
+                raise _refusal(conn, guild_id, playlist_id, max_tracks)
             first = row["seq"] - n + 1
             out = [
                 Entry(
@@ -219,8 +220,10 @@ class SqlitePlaylists:
                 )
                 for i, e in enumerate(entries)
             ]
-            await conn.executemany(INSERT_ENTRY, [entry_params(e) for e in out])
-        return out
+            conn.executemany(INSERT_ENTRY, [entry_params(e) for e in out])
+            return out
+
+        return await self._db.transact(tx)
 
     async def reinsert(
         self, guild_id: int, playlist_id: str, entries: Sequence[Entry], *, max_tracks: int, at: datetime
@@ -228,28 +231,31 @@ class SqlitePlaylists:
         if not entries:
             return []
         n = len(entries)
-        out: builtins.list[Entry] = []
-        async with self._db.write() as conn:
-            row = await fetch_one(
+
+        def tx(conn: sqlite3.Connection) -> builtins.list[Entry]:
+            row = fetch_one(
                 conn,
                 f"UPDATE playlists SET track_count = track_count + ?, {TOUCH}"
                 f" WHERE {LIVE} AND track_count + ? <= ? RETURNING id",
                 (n, iso(at), playlist_id, guild_id, n, max_tracks),
             )
             if row is None:
-                raise await self._refusal(conn, guild_id, playlist_id, max_tracks)
+                raise _refusal(conn, guild_id, playlist_id, max_tracks)
+            out: builtins.list[Entry] = []
             for e in entries:
-                if await fetch_one(conn, "SELECT 1 FROM entries WHERE id = ?", (e.id,)):
+                if fetch_one(conn, "SELECT 1 FROM entries WHERE id = ?", (e.id,)):
                     continue  # already back (a repeated undo): keep it once
-                key = await self._free_key(conn, playlist_id, e.order_key)
+                key = _free_key(conn, playlist_id, e.order_key)
                 entry = e.model_copy(update={"playlist_id": playlist_id, "guild_id": guild_id, "order_key": key})
-                await conn.execute(INSERT_ENTRY, entry_params(entry))
+                conn.execute(INSERT_ENTRY, entry_params(entry))
                 out.append(entry)
             if len(out) < n:  # give back the slots of the entries that were already there
-                await conn.execute(
+                conn.execute(
                     "UPDATE playlists SET track_count = track_count - ? WHERE id = ?", (n - len(out), playlist_id)
                 )
-        return sorted(out, key=lambda e: e.order_key)
+            return out
+
+        return sorted(await self._db.transact(tx), key=lambda e: e.order_key)
 
     async def entries(
         self, guild_id: int, playlist_id: str, *, offset: int = 0, limit: int | None = None
@@ -295,91 +301,99 @@ class SqlitePlaylists:
         ids = unique(entry_ids)
         if not ids:
             return []
-        async with self._db.write() as conn:
-            rows = await fetch_all(
+
+        def tx(conn: sqlite3.Connection) -> builtins.list[sqlite3.Row]:
+            rows = fetch_all(
                 conn,
                 f"DELETE FROM entries WHERE playlist_id = ? AND guild_id = ? AND id IN ({', '.join('?' * len(ids))})"
                 f" RETURNING {E_COLS}",
                 (playlist_id, guild_id, *ids),
             )
             if rows:
-                await conn.execute(
+                conn.execute(
                     f"UPDATE playlists SET track_count = track_count - ?, {TOUCH} WHERE id = ? AND guild_id = ?",
                     (len(rows), iso(at), playlist_id, guild_id),
                 )
+            return rows
+
+        rows = await self._db.transact(tx)
         return sorted((entry_from_row(r) for r in rows), key=lambda e: e.order_key)
 
     async def move(self, guild_id: int, playlist_id: str, entry_id: str, to_position: int, *, at: datetime) -> Entry:
-        async with self._db.write() as conn:
-            entry, count = await self._lock_entry(conn, guild_id, playlist_id, entry_id, at)
+        def tx(conn: sqlite3.Connection) -> Entry:
+            entry, count = _lock_entry(conn, guild_id, playlist_id, entry_id, at)
             position = clamp(to_position, count)
-            current = await fetch_one(
+            current = fetch_one(
                 conn,
                 "SELECT COUNT(*) FROM entries WHERE playlist_id = ? AND order_key <= ?",
                 (playlist_id, entry.order_key),
             )
             if current is not None and current[0] == position:
                 return entry
-            neighbours = await fetch_all(
+            neighbours = fetch_all(
                 conn,
                 "SELECT order_key FROM entries WHERE playlist_id = ? AND id <> ? ORDER BY order_key LIMIT 2 OFFSET ?",
                 (playlist_id, entry_id, max(position - 2, 0)),
             )
             key = key_for_gap(position, [r[0] for r in neighbours])
-            return await self._rekey(conn, entry, key)
+            return _rekey(conn, entry, key)
+
+        return await self._db.transact(tx)
 
     async def set_order_key(
         self, guild_id: int, playlist_id: str, entry_id: str, order_key: str, *, at: datetime
     ) -> Entry:
-        async with self._db.write() as conn:
-            entry, _ = await self._lock_entry(conn, guild_id, playlist_id, entry_id, at)
+        def tx(conn: sqlite3.Connection) -> Entry:
+            entry, _ = _lock_entry(conn, guild_id, playlist_id, entry_id, at)
             if entry.order_key == order_key:
                 return entry
-            return await self._rekey(conn, entry, await self._free_key(conn, playlist_id, order_key))
+            return _rekey(conn, entry, _free_key(conn, playlist_id, order_key))
 
-    # -- helpers (all run inside the caller's transaction) -----------------------------------------------------
+        return await self._db.transact(tx)
 
-    async def _ensure_room(self, conn: aiosqlite.Connection, guild_id: int, max_per_guild: int) -> None:
-        row = await fetch_one(
-            conn, "SELECT COUNT(*) FROM playlists WHERE guild_id = ? AND deleted_at IS NULL", (guild_id,)
+
+# -- helpers (synchronous: they run on the writer thread, inside the caller's transaction) ----------------------
+
+
+def _ensure_room(conn: sqlite3.Connection, guild_id: int, max_per_guild: int) -> None:
+    row = fetch_one(conn, "SELECT COUNT(*) FROM playlists WHERE guild_id = ? AND deleted_at IS NULL", (guild_id,))
+    if row is not None and row[0] >= max_per_guild:
+        raise guild_full(max_per_guild)
+
+
+def _refusal(conn: sqlite3.Connection, guild_id: int, playlist_id: str, max_tracks: int) -> Exception:
+    """Why a guarded slot reservation matched nothing: the playlist is gone, or it is full."""
+    live = fetch_one(conn, f"SELECT 1 FROM playlists WHERE {LIVE}", (playlist_id, guild_id))
+    return playlist_full(max_tracks) if live else playlist_missing()
+
+
+def _lock_entry(
+    conn: sqlite3.Connection, guild_id: int, playlist_id: str, entry_id: str, at: datetime
+) -> tuple[Entry, int]:
+    """The entry and its playlist's track count; bumps the playlist's revision. NotFound if either is gone."""
+    playlist = fetch_one(
+        conn, f"UPDATE playlists SET {TOUCH} WHERE {LIVE} RETURNING track_count", (iso(at), playlist_id, guild_id)
+    )
+    if playlist is None:
+        raise playlist_missing()
+    row = fetch_one(conn, f"SELECT {E_COLS} FROM entries WHERE id = ? AND playlist_id = ?", (entry_id, playlist_id))
+    if row is None:
+        raise entry_missing()
+    return entry_from_row(row), int(playlist[0])
+
+
+def _free_key(conn: sqlite3.Connection, playlist_id: str, key: str) -> str:
+    """`key` if no entry holds it, else the nearest free key after it."""
+    while fetch_one(conn, "SELECT 1 FROM entries WHERE playlist_id = ? AND order_key = ?", (playlist_id, key)):
+        nxt = fetch_one(
+            conn,
+            "SELECT MIN(order_key) FROM entries WHERE playlist_id = ? AND order_key > ?",
+            (playlist_id, key),
         )
-        if row is not None and row[0] >= max_per_guild:
-            raise guild_full(max_per_guild)
+        key = between(key, nxt[0] if nxt else None)
+    return key
 
-    async def _refusal(self, conn: aiosqlite.Connection, guild_id: int, playlist_id: str, max_tracks: int) -> Exception:
-        """Why a guarded slot reservation matched nothing: the playlist is gone, or it is full."""
-        live = await fetch_one(conn, f"SELECT 1 FROM playlists WHERE {LIVE}", (playlist_id, guild_id))
-        return playlist_full(max_tracks) if live else playlist_missing()
 
-    async def _lock_entry(
-        self, conn: aiosqlite.Connection, guild_id: int, playlist_id: str, entry_id: str, at: datetime
-    ) -> tuple[Entry, int]:
-        """The entry and its playlist's track count; bumps the playlist's revision. NotFound if either is gone."""
-        playlist = await fetch_one(
-            conn, f"UPDATE playlists SET {TOUCH} WHERE {LIVE} RETURNING track_count", (iso(at), playlist_id, guild_id)
-        )
-        if playlist is None:
-            raise playlist_missing()
-        row = await fetch_one(
-            conn, f"SELECT {E_COLS} FROM entries WHERE id = ? AND playlist_id = ?", (entry_id, playlist_id)
-        )
-        if row is None:
-            raise entry_missing()
-        return entry_from_row(row), int(playlist[0])
-
-    async def _free_key(self, conn: aiosqlite.Connection, playlist_id: str, key: str) -> str:
-        """`key` if no entry holds it, else the nearest free key after it."""
-        while await fetch_one(
-            conn, "SELECT 1 FROM entries WHERE playlist_id = ? AND order_key = ?", (playlist_id, key)
-        ):
-            nxt = await fetch_one(
-                conn,
-                "SELECT MIN(order_key) FROM entries WHERE playlist_id = ? AND order_key > ?",
-                (playlist_id, key),
-            )
-            key = between(key, nxt[0] if nxt else None)
-        return key
-
-    async def _rekey(self, conn: aiosqlite.Connection, entry: Entry, key: str) -> Entry:
-        await conn.execute("UPDATE entries SET order_key = ? WHERE id = ?", (key, entry.id))
-        return entry.model_copy(update={"order_key": key})
+def _rekey(conn: sqlite3.Connection, entry: Entry, key: str) -> Entry:
+    conn.execute("UPDATE entries SET order_key = ? WHERE id = ?", (key, entry.id))
+    return entry.model_copy(update={"order_key": key})

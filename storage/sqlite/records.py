@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot.domain.models import Account, EventAction, NewEvent, PlaylistEvent
 from bot.domain.ports import CachedValue, GuildSettings
 from storage.common import jsonable, new_id, utc
-from storage.sqlite.db import SqliteDatabase, fetch_one, from_iso, iso
+from storage.sqlite.db import SqliteDatabase, execute, fetch_one, from_iso, iso
 
 EV_COLS = "id, guild_id, playlist_id, actor_id, action, summary, data, at, undone"
 
@@ -39,10 +40,11 @@ class SqliteEvents:
         out = PlaylistEvent(
             id=new_id(), **event.model_dump(exclude={"data", "at"}), data=jsonable(event.data), at=utc(event.at)
         )
-        async with self._db.write() as conn:
-            await conn.execute(
-                f"INSERT INTO events ({EV_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (
+        await self._db.transact(
+            partial(
+                execute,
+                sql=f"INSERT INTO events ({EV_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                params=(
                     out.id,
                     out.guild_id,
                     out.playlist_id,
@@ -53,6 +55,7 @@ class SqliteEvents:
                     iso(out.at),
                 ),
             )
+        )
         return out
 
     async def list(self, guild_id: int, *, playlist_id: str | None = None, limit: int = 25) -> list[PlaylistEvent]:
@@ -74,12 +77,8 @@ class SqliteEvents:
         return None if row is None else _event(row)
 
     async def mark_undone(self, guild_id: int, event_id: str) -> bool:
-        async with self._db.write() as conn:
-            row = await fetch_one(
-                conn,
-                "UPDATE events SET undone = 1 WHERE id = ? AND guild_id = ? AND undone = 0 RETURNING id",
-                (event_id, guild_id),
-            )
+        sql = "UPDATE events SET undone = 1 WHERE id = ? AND guild_id = ? AND undone = 0 RETURNING id"
+        row = await self._db.transact(partial(fetch_one, sql=sql, params=(event_id, guild_id)))
         return row is not None
 
     @staticmethod
@@ -110,13 +109,16 @@ class SqliteGuilds:
             expr = f"CASE WHEN EXISTS (SELECT 1 FROM json_each({col}) WHERE value = :v) THEN {col} ELSE json_insert({col}, '$[#]', :v) END"  # noqa: E501
         else:
             expr = f"(SELECT json_group_array(value) FROM json_each({col}) WHERE value <> :v)"
-        async with self._db.write() as conn:
-            await conn.execute("INSERT INTO guilds (guild_id) VALUES (:g) ON CONFLICT DO NOTHING", {"g": guild_id})
-            row = await fetch_one(
+
+        def tx(conn: sqlite3.Connection) -> sqlite3.Row | None:
+            conn.execute("INSERT INTO guilds (guild_id) VALUES (:g) ON CONFLICT DO NOTHING", {"g": guild_id})
+            return fetch_one(
                 conn,
                 f"UPDATE guilds SET {col} = {expr} WHERE guild_id = :g RETURNING {col}",
                 {"v": role_id, "g": guild_id},
             )
+
+        row = await self._db.transact(tx)
         assert row is not None
         return GuildSettings(guild_id=guild_id, manager_role_ids=tuple(json.loads(row[0])))
 
@@ -126,12 +128,14 @@ class SqliteAccounts:
         self._db = db
 
     async def link(self, account: Account) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
-                "INSERT INTO accounts (user_id, lastfm_username, linked_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
+        await self._db.transact(
+            partial(
+                execute,
+                sql="INSERT INTO accounts (user_id, lastfm_username, linked_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
                 " DO UPDATE SET lastfm_username = excluded.lastfm_username, linked_at = excluded.linked_at",
-                (account.user_id, account.lastfm_username, iso(account.linked_at)),
+                params=(account.user_id, account.lastfm_username, iso(account.linked_at)),
             )
+        )
 
     async def get(self, user_id: int) -> Account | None:
         row = await self._db.row(
@@ -142,8 +146,8 @@ class SqliteAccounts:
         return Account(user_id=row[0], lastfm_username=row[1], linked_at=from_iso(row[2]))
 
     async def unlink(self, user_id: int) -> bool:
-        async with self._db.write() as conn:
-            row = await fetch_one(conn, "DELETE FROM accounts WHERE user_id = ? RETURNING user_id", (user_id,))
+        sql = "DELETE FROM accounts WHERE user_id = ? RETURNING user_id"
+        row = await self._db.transact(partial(fetch_one, sql=sql, params=(user_id,)))
         return row is not None
 
 
@@ -167,14 +171,18 @@ class SqliteCache:
         )
 
     async def put(self, key: str, value: Any, *, now: datetime, fresh_until: datetime, expires_at: datetime) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
+        text = json.dumps(jsonable(value))
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO cache (key, value, stored_at, fresh_until, expires_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at,"
                 " fresh_until = excluded.fresh_until, expires_at = excluded.expires_at",
-                (key, json.dumps(jsonable(value)), iso(now), iso(fresh_until), iso(expires_at)),
+                (key, text, iso(now), iso(fresh_until), iso(expires_at)),
             )
             # Expired rows go lazily (MongoDB's TTL index does this on its own): a few per write keeps it cheap.
-            await conn.execute(
+            conn.execute(
                 "DELETE FROM cache WHERE key IN (SELECT key FROM cache WHERE expires_at <= ? LIMIT 16)", (iso(now),)
             )
+
+        await self._db.transact(tx)
