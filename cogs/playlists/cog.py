@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.music import MusicService, Playing, Resolved
-from bot.domain.playlists import PlaylistService
+from bot.domain.permissions import Actor
+from bot.domain.playlists import PlaylistPage, PlaylistService
 from bot.domain.ports import Storage
 from cogs.common import actor_of, choices_within, clip, duration, safe, send, track_choices, within_deadline
 from cogs.playlists import embeds
@@ -32,7 +31,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         self.storage = storage
         super().__init__()
 
-    async def _actor(self, interaction: discord.Interaction) -> Any:
+    async def _actor(self, interaction: discord.Interaction) -> Actor:
         return await actor_of(interaction, self.storage)
 
     # -- autocomplete ---------------------------------------------------------------------------------------------
@@ -95,7 +94,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         guild_id = interaction.guild_id or 0
         first = await within_deadline(interaction, self.playlists.page(guild_id, name, page))
 
-        async def fetch(n: int) -> Any:
+        async def fetch(n: int) -> PlaylistPage:
             return await self.playlists.page(guild_id, first.playlist.name, n)
 
         view = PagerView(owner_id=interaction.user.id, fetch=fetch, page=first)
