@@ -252,3 +252,15 @@ async def test_trash_is_emptied_after_the_configured_days(service, clock):
     assert await service.purge_trash() == 1
     with pytest.raises(NotFound):
         await service.restore(actor(OWNER), "old")
+
+
+async def test_an_undo_that_cannot_apply_stays_undoable(service):
+    await service.create(actor(OWNER), "mix")
+    await service.rename(actor(OWNER), "mix", "party")
+    await service.create(actor(ALICE), "mix")  # the old name is taken now
+    with pytest.raises(Conflict):
+        await service.undo(actor(OWNER), "party")
+    await service.rename(actor(ALICE), "mix", "other")  # the name is free again
+    undone = await service.undo(actor(OWNER), "party")
+    assert undone.action is EventAction.RENAME
+    assert (await service.get(G, "mix")).owner_id == OWNER

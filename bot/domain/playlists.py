@@ -315,7 +315,12 @@ class PlaylistService:
             require_manage(actor, playlist)
         if not await self._events.mark_undone(actor.guild_id, event.id):
             raise Conflict("That change was just undone by someone else.")
-        await self._revert(actor, playlist, event)
+        try:
+            await self._revert(actor, playlist, event)
+        except BaseException:
+            # Not applied (e.g. the old name is taken now): the change stays undoable.
+            await self._events.mark_undone(actor.guild_id, event.id, undone=False)
+            raise
         await self._record(actor, playlist, EventAction.UNDO, f"undid: {event.summary}", event_id=event.id)
         return event
 

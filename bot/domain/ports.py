@@ -188,8 +188,9 @@ class EventRepository(Protocol):
         """Newest event not yet undone and not itself an undo, optionally by one actor / on one playlist."""
         ...
 
-    async def mark_undone(self, guild_id: int, event_id: str) -> bool:
-        """Conditionally flip `undone`; False if it already was (a concurrent undo won)."""
+    async def mark_undone(self, guild_id: int, event_id: str, *, undone: bool = True) -> bool:
+        """Conditionally set `undone` (from the opposite value); False if it already was (a concurrent undo won).
+        `undone=False` gives an event back when its undo could not be applied."""
         ...
 
 

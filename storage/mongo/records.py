@@ -46,9 +46,9 @@ class MongoEvents:
         doc = await self._events.find_one(query, sort=NEWEST_FIRST)
         return None if doc is None else _event(doc)
 
-    async def mark_undone(self, guild_id: int, event_id: str) -> bool:
+    async def mark_undone(self, guild_id: int, event_id: str, *, undone: bool = True) -> bool:
         result = await self._events.update_one(
-            {"_id": event_id, "guild_id": guild_id, "undone": False}, {"$set": {"undone": True}}
+            {"_id": event_id, "guild_id": guild_id, "undone": not undone}, {"$set": {"undone": undone}}
         )
         return result.modified_count == 1
 

@@ -76,9 +76,10 @@ class SqliteEvents:
         )
         return None if row is None else _event(row)
 
-    async def mark_undone(self, guild_id: int, event_id: str) -> bool:
-        sql = "UPDATE events SET undone = 1 WHERE id = ? AND guild_id = ? AND undone = 0 RETURNING id"
-        row = await self._db.transact(partial(fetch_one, sql=sql, params=(event_id, guild_id)))
+    async def mark_undone(self, guild_id: int, event_id: str, *, undone: bool = True) -> bool:
+        sql = "UPDATE events SET undone = ? WHERE id = ? AND guild_id = ? AND undone = ? RETURNING id"
+        params = (int(undone), event_id, guild_id, int(not undone))
+        row = await self._db.transact(partial(fetch_one, sql=sql, params=params))
         return row is not None
 
     @staticmethod

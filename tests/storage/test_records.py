@@ -60,6 +60,10 @@ async def test_last_undoable_filters(storage: Storage) -> None:
     assert await ev.mark_undone(G1, b.id) is False
     assert await ev.last_undoable(G1) == a
     assert (await ev.list(G1, playlist_id="pb"))[0].undone is True
+    assert await ev.mark_undone(G2, b.id, undone=False) is False  # still not another guild's
+    assert await ev.mark_undone(G1, b.id, undone=False) is True  # given back: undoable again
+    assert await ev.mark_undone(G1, b.id, undone=False) is False
+    assert await ev.last_undoable(G1) == b
 
 
 async def test_guild_settings(storage: Storage) -> None:
