@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot.domain.models import Playlist, PlaylistEvent, PlaylistMode
@@ -9,6 +11,7 @@ from bot.domain.playlists import PlaylistPage
 from cogs.common import clip, duration, long_duration, safe
 
 COLOUR = discord.Colour(0x1DB954)
+_UNSAFE_URL = re.compile(r"[\s()\[\]<>]")
 MODE_TEXT = {
     PlaylistMode.OPEN: "open: anyone here can edit",
     PlaylistMode.COLLABORATIVE: "collaborative: owner, collaborators and managers edit",
@@ -19,7 +22,7 @@ MODE_TEXT = {
 def playlist_page(page: PlaylistPage) -> discord.Embed:
     p = page.playlist
     lines = [
-        f"`{pos:>3}.` **{safe(e.track.artist, 80)}** — {safe(e.track.title, 100)} "
+        f"`{pos:>3}.` **{safe(e.track.artist, 80)}** — {_linked(safe(e.track.title, 100), e.track.url)} "
         f"`{duration(e.track.duration_s)}` · <@{e.added_by}>"
         for pos, e in page.entries
     ]
@@ -40,6 +43,13 @@ def playlist_page(page: PlaylistPage) -> discord.Embed:
         embed.add_field(name="Contributors", value=clip(value, 1024), inline=False)
     embed.set_footer(text=f"Page {page.page}/{page.pages}")
     return embed
+
+
+def _linked(text: str, url: str | None) -> str:
+    """The title as a link to the track's Last.fm page, when the URL is safe inside markdown link syntax."""
+    if url and url.startswith("https://") and len(url) <= 200 and not _UNSAFE_URL.search(url):
+        return f"[{text}]({url})"
+    return text
 
 
 def playlist_list(playlists: list[Playlist], *, trash: bool) -> discord.Embed:

@@ -170,3 +170,21 @@ def test_formatting_helpers():
     assert duration(65) == "1:05" and duration(3725) == "1:02:05"
     assert long_duration(59 * 60) == "59 min"
     assert safe("<@&123456789012345678> hi", 8).endswith("…") and len(safe("x" * 50, 8)) == 8
+
+
+def test_titles_link_to_their_lastfm_page_only_when_the_url_is_safe():
+    good = entry(1).model_copy(update={"track": Track(artist="A", title="B", url="https://www.last.fm/music/A/_/B")})
+    odd = entry(2).model_copy(update={"track": Track(artist="C", title="D", url="https://x/(evil)[x]")})
+    page = PlaylistPage(
+        playlist=playlist(),
+        entries=[(1, good), (2, odd)],
+        page=1,
+        pages=1,
+        total=2,
+        total_duration_s=0,
+        unknown_durations=2,
+        contributors=[],
+    )
+    text = embeds.playlist_page(page).to_dict()["description"]
+    assert "**A** — [B](https://www.last.fm/music/A/_/B)" in text
+    assert "**C** — D `" in text and "evil" not in text
