@@ -159,3 +159,30 @@ async def test_stale_cache_is_served_when_lastfm_fails(fm_world):
     r = await fm_world.run(fm_world.alice, "track info", query=query)
     assert r.embeds[0]["title"] == f"{artist} — {track.name}"
     assert "out of date" in r.embeds[0]["footer"]["text"]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.api(8),
+        Fault.api(11),
+        Fault.api(16),
+        Fault.api(29),
+        Fault.api(10),
+        Fault.http(500),
+        Fault.html(502),
+        Fault.hang(3.0),
+    ],
+    ids=["8-failed", "11-offline", "16-temporary", "29-rate-limited", "10-bad-key", "500", "html-502", "hang"],
+)
+async def test_every_lastfm_fault_still_answers_and_writes_at_most_once(fm_world, fault):
+    artist, track = catalog_track(fm_world, 11)
+    await fm_world.run(fm_world.alice, "playlist create", name="mix")
+    fm_world.fm.inject(fault, times=1)  # the first call fails; a retry may succeed
+    r = await fm_world.run(fm_world.alice, "playlist add", name="mix", track=f"{artist} - {track.name}")
+    assert "Added" in r.content, r.content
+    assert "Something went wrong" not in r.content
+    playlist = await fm_world.app.services.playlists.get(fm_world.guild.id, "mix")
+    entries = await fm_world.app.services.storage.playlists.entries(fm_world.guild.id, playlist.id)
+    assert [e.track.title for e in entries] == [track.name]  # exactly once, whatever the retries did
+    assert playlist.track_count == 1
