@@ -280,12 +280,7 @@ class PlaylistService:
     async def dedupe(self, actor: Actor, name: str) -> list[Entry]:
         playlist = await self.get(actor.guild_id, name)
         require_edit(actor, playlist)
-        seen: set[str] = set()
-        duplicates = []
-        for e in await self._pl.entries(actor.guild_id, playlist.id):
-            if e.norm_key in seen:
-                duplicates.append(e)
-            seen.add(e.norm_key)
+        duplicates = await self._pl.duplicates(actor.guild_id, playlist.id)
         if not duplicates:
             return []
         removed = await self._pl.remove(actor.guild_id, playlist.id, [e.id for e in duplicates], at=self._now())

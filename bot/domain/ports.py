@@ -153,6 +153,10 @@ class PlaylistRepository(Protocol):
         (every entry when `needle` is empty), in playlist order, at most `limit`."""
         ...
 
+    async def duplicates(self, guild_id: int, playlist_id: str) -> builtins.list[Entry]:
+        """Entries whose norm_key already occurs earlier in the playlist, in order (what dedupe removes)."""
+        ...
+
     async def remove(
         self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime
     ) -> builtins.list[Entry]:

@@ -287,6 +287,9 @@ class MongoPlaylists:
     ) -> builtins.list[tuple[int, Entry]]:
         return await reads.find_entries(self._db, guild_id, playlist_id, needle, limit=limit)
 
+    async def duplicates(self, guild_id: int, playlist_id: str) -> builtins.list[Entry]:
+        return await reads.duplicates(self._db, guild_id, playlist_id)
+
     async def remove(
         self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime
     ) -> builtins.list[Entry]:

@@ -57,3 +57,17 @@ async def find_entries(
     docs = [d async for d in db.entries.find({"_id": {"$in": list(positions)}, "guild_id": guild_id})]
     found = [(positions[d["_id"]], entry_from_doc(d)) for d in docs]
     return sorted(found, key=lambda pair: pair[0])
+
+
+async def duplicates(db: MongoDatabase, guild_id: int, playlist_id: str) -> list[Entry]:
+    seen: set[str] = set()
+    repeats: list[str] = []
+    scope = {"playlist_id": playlist_id, "guild_id": guild_id}
+    async for doc in db.entries.find(scope, {"norm_key": True}).sort([("order_key", ASCENDING)]):
+        if doc["norm_key"] in seen:
+            repeats.append(doc["_id"])
+        seen.add(doc["norm_key"])
+    if not repeats:
+        return []
+    found = [entry_from_doc(d) async for d in db.entries.find({**scope, "_id": {"$in": repeats}})]
+    return sorted(found, key=lambda e: e.order_key)

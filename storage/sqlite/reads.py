@@ -41,3 +41,12 @@ async def find_entries(
         (playlist_id, guild_id, needle.casefold(), limit),
     )
     return [(int(r["position"]), entry_from_row(r)) for r in rows]
+
+
+async def duplicates(db: SqliteDatabase, guild_id: int, playlist_id: str) -> list[Entry]:
+    rows = await db.rows(
+        f"SELECT * FROM (SELECT ROW_NUMBER() OVER (PARTITION BY norm_key ORDER BY order_key) AS nth, {E_COLS}"
+        f" FROM entries WHERE {SCOPE}) WHERE nth > 1 ORDER BY order_key",
+        (playlist_id, guild_id),
+    )
+    return [entry_from_row(r) for r in rows]

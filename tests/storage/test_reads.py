@@ -49,3 +49,21 @@ async def test_find_entries_positions_follow_moves(storage: Storage) -> None:
     await pl.move(G1, pid, last.id, 1, at=at())
     assert [(pos, e.track.title) for pos, e in await pl.find_entries(G1, pid, "title 4")] == [(1, "Title 4")]
     assert [pos for pos, _ in await pl.find_entries(G1, pid, "title 0")] == [2]
+
+
+async def test_duplicates_are_later_entries_of_a_norm_key(storage: Storage) -> None:
+    pid = await playlist_with(storage, 0)
+    pl = storage.playlists
+
+    def keyed(title: str, key: str) -> NewEntry:
+        return NewEntry(track=Track(artist="A", title=title), norm_key=key, added_by=OWNER, added_at=at())
+
+    await pl.append(
+        G1, pid, [keyed("a1", "a"), keyed("b1", "b"), keyed("a2", "a"), keyed("a3", "a")], max_tracks=BIG, at=at()
+    )
+    await pl.append(G1, pid, [keyed("b2", "b")], max_tracks=BIG, at=at())
+    b2 = await pl.entry_at(G1, pid, 5)
+    assert b2 is not None
+    await pl.move(G1, pid, b2.id, 1, at=at())  # b2 now comes before b1
+    assert [e.track.title for e in await pl.duplicates(G1, pid)] == ["b1", "a2", "a3"]
+    assert await pl.duplicates(G2, pid) == []
