@@ -13,6 +13,9 @@ from bot.domain.music import MusicService
 from bot.domain.permissions import Actor
 from bot.domain.ports import Storage
 
+LASTFM_BUDGET = 1.0  # seconds before a Last.fm-bound command defers (Discord's deadline is 3 s)
+AUTOCOMPLETE_BUDGET = 1.8  # autocomplete can't defer: answer with what is there by then
+
 
 async def actor_of(interaction: discord.Interaction, storage: Storage) -> Actor:
     """The member behind an interaction, with the guild's configured manager roles."""
@@ -83,7 +86,9 @@ async def choices_within(
         return []
 
 
-async def track_choices(music: MusicService, typed: str, *, budget: float = 1.8) -> list[app_commands.Choice[str]]:
+async def track_choices(
+    music: MusicService, typed: str, *, budget: float = AUTOCOMPLETE_BUDGET
+) -> list[app_commands.Choice[str]]:
     """Last.fm search as the member types, as unique "Artist - Title" choices, within the autocomplete deadline."""
 
     async def found() -> list[app_commands.Choice[str]]:

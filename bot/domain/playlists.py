@@ -239,7 +239,7 @@ class PlaylistService:
             position = _position(choice)
             entry = await self._pl.entry_at(guild_id, playlist.id, position) if position is not None else None
         else:
-            matches = await self.suggest_entries(guild_id, playlist.name, choice, limit=2)
+            matches = await self._pl.find_entries(guild_id, playlist.id, choice, limit=2)
             entry = matches[0][1] if len(matches) == 1 else None
             if len(matches) > 1:
                 raise InvalidInput("Several tracks match that; pick one from the list or give its position.")

@@ -7,11 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.music import MusicService
-from cogs.common import safe, send, track_choices, within_deadline
+from cogs.common import LASTFM_BUDGET, safe, send, track_choices, within_deadline
 from cogs.lastfm import embeds
 
 Choice = app_commands.Choice
-LASTFM_BUDGET = 1.0
 
 
 class LastfmCog(commands.GroupCog, group_name="lastfm", group_description="Your Last.fm account"):

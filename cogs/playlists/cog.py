@@ -11,13 +11,21 @@ from bot.domain.music import MusicService, Playing, Resolved
 from bot.domain.permissions import Actor
 from bot.domain.playlists import PlaylistPage, PlaylistService
 from bot.domain.ports import Storage
-from cogs.common import actor_of, choices_within, clip, duration, safe, send, track_choices, within_deadline
+from cogs.common import (
+    LASTFM_BUDGET,
+    actor_of,
+    choices_within,
+    clip,
+    duration,
+    safe,
+    send,
+    track_choices,
+    within_deadline,
+)
 from cogs.playlists import embeds
 from cogs.playlists.views import PagerView
 
 Choice = app_commands.Choice
-LASTFM_BUDGET = 1.0  # seconds before a Last.fm-bound command defers (Discord's deadline is 3 s)
-AUTOCOMPLETE_BUDGET = 1.8  # autocomplete can't defer: answer with what is there by then
 MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
 
 
@@ -36,22 +44,21 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
 
     # -- autocomplete ---------------------------------------------------------------------------------------------
 
-    async def playlist_names(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+    async def _names(self, interaction: discord.Interaction, current: str, *, trash: bool) -> list[Choice[str]]:
         async def names() -> list[Choice[str]]:
-            found = await self.playlists.suggest_names(interaction.guild_id or 0, current)
+            found = await self.playlists.suggest_names(interaction.guild_id or 0, current, trash=trash)
             return [Choice(name=n, value=n) for n in found]
 
         return await choices_within(names())
+
+    async def playlist_names(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        return await self._names(interaction, current, trash=False)
 
     async def trashed_names(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        async def names() -> list[Choice[str]]:
-            found = await self.playlists.suggest_names(interaction.guild_id or 0, current, trash=True)
-            return [Choice(name=n, value=n) for n in found]
-
-        return await choices_within(names())
+        return await self._names(interaction, current, trash=True)
 
     async def track_suggestions(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        return await track_choices(self.music, current, budget=AUTOCOMPLETE_BUDGET)
+        return await track_choices(self.music, current)
 
     async def playlist_tracks(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         name = str(getattr(interaction.namespace, "name", "") or "")
