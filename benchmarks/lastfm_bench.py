@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain.ports import CachedValue
+from bot.domain.ports.storage import CachedValue
 from bot.lastfm import LastfmClient
 from bot.sandbox.lastfm_standin import Catalog, LastfmStandin
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
 from bot.domain.models import NewEntry, NewPlaylist, Track
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from storage import open_storage
 
 GUILD = 1

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = load_settings()
 
-    from bot.logging_setup import configure_logging  # noqa: PLC0415 - after settings are known to be valid
+    from bot.runtime.logs import configure_logging  # noqa: PLC0415 - after settings are known to be valid
 
     if args.command == "run" and settings.discord_token is None:
         print(
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir))
 
     from bot.app import run  # noqa: PLC0415
-    from bot.secrets import ConfigError, resolve_secrets  # noqa: PLC0415
+    from bot.runtime.secrets import ConfigError, resolve_secrets  # noqa: PLC0415
 
     configure_logging(settings.log_level, settings.log_format)
     try:

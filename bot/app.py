@@ -16,12 +16,13 @@ import aiohttp
 
 from bot.client import SharifyBot
 from bot.config import Settings
-from bot.domain.music import MusicService
-from bot.domain.playlists import Clock, Limits, PlaylistService, utcnow
-from bot.health import HealthServer, gather_checks
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.services.music import MusicService
+from bot.domain.services.playlists import Limits, PlaylistService
 from bot.lastfm import LastfmClient
 from bot.lastfm.transport import RetryPolicy
-from bot.metrics import Metrics
+from bot.runtime.health import HealthServer, gather_checks
+from bot.runtime.metrics import Metrics
 from bot.services import Services
 from storage import open_storage
 
@@ -41,9 +42,10 @@ class App:
 
 
 @contextlib.asynccontextmanager
-async def build(settings: Settings, *, clock: Clock = utcnow, **bot_options: Any) -> AsyncIterator[App]:
+async def build(settings: Settings, *, clock: Clock | None = None, **bot_options: Any) -> AsyncIterator[App]:
     """Build the whole application. `settings` must already have its secrets resolved."""
     metrics = Metrics()
+    clock = clock or SystemClock()
     async with open_storage(settings) as storage, aiohttp.ClientSession() as http:
         limits = Limits(
             max_tracks=settings.max_tracks_per_playlist,
@@ -51,7 +53,9 @@ async def build(settings: Settings, *, clock: Clock = utcnow, **bot_options: Any
             trash_days=settings.trash_days,
         )
         lastfm = (
-            LastfmClient.from_settings(settings, http, cache=storage.cache, metrics=metrics, retry=INTERACTIVE_RETRY)
+            LastfmClient.from_settings(
+                settings, http, cache=storage.cache, metrics=metrics, retry=INTERACTIVE_RETRY, clock=clock
+            )
             if settings.lastfm_api_key
             else None
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.domain.music import MusicService
-from bot.domain.playlists import Clock, PlaylistService
-from bot.domain.ports import Storage
-from bot.metrics import Metrics
+from bot.domain.clock import Clock
+from bot.domain.ports.storage import Storage
+from bot.domain.services.music import MusicService
+from bot.domain.services.playlists import PlaylistService
+from bot.runtime.metrics import Metrics
 
 
 @dataclass

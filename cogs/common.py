@@ -9,9 +9,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.domain.music import MusicService
 from bot.domain.permissions import Actor
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
+from bot.domain.services.music import MusicService
 
 LASTFM_BUDGET = 1.0  # seconds before a Last.fm-bound command defers (Discord's deadline is 3 s)
 AUTOCOMPLETE_BUDGET = 1.8  # autocomplete can't defer: answer with what is there by then

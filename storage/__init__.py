@@ -1,4 +1,4 @@
-"""Storage adapters behind the ports of `bot.domain.ports`: MongoDB in production, SQLite embedded by default."""
+"""Storage adapters behind `bot.domain.ports.storage`: MongoDB in production, SQLite embedded by default."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.config import Settings
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 
 __all__ = ["open_storage"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from storage import open_storage
 
 
@@ -17,13 +17,22 @@ class FakeClock:
     """Time as a parameter: tests move it, never sleep on it."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        self.at = start or datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        self.mono = 0.0
 
-    def __call__(self) -> datetime:
-        return self.now
+    def now(self) -> datetime:
+        return self.at
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(seconds=max(0.0, seconds))
 
     def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
+        step = timedelta(**kwargs)
+        self.at += step
+        self.mono += step.total_seconds()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Discord-free Last.fm access: an async client with caching, rate limiting and typed, friendly errors."""
 
+from bot.domain.clock import Clock, SystemClock
 from bot.lastfm.client import LastfmClient
-from bot.lastfm.clock import Clock, SystemClock
 from bot.lastfm.errors import (
     LastfmAuthError,
     LastfmConfigError,

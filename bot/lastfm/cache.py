@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from bot.domain.ports import CacheRepository
+from bot.domain.ports.storage import CacheRepository
 from bot.lastfm.models import LastfmModel
 
 log = logging.getLogger(__name__)

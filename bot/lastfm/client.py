@@ -16,7 +16,8 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.domain.ports import CacheRepository
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.ports.storage import CacheRepository
 from bot.lastfm.cache import (
     DEFAULT_LIFETIMES,
     FALLBACK_LIFETIME,
@@ -27,7 +28,6 @@ from bot.lastfm.cache import (
     PersistentCache,
     request_key,
 )
-from bot.lastfm.clock import Clock, SystemClock
 from bot.lastfm.errors import LastfmConfigError, LastfmError
 from bot.lastfm.models import (
     AlbumInfo,
@@ -44,7 +44,7 @@ from bot.lastfm.models import (
 from bot.lastfm.parse import MODELS, parse
 from bot.lastfm.throttle import ClockedLimiter, Coalescer
 from bot.lastfm.transport import RetryPolicy, Transport
-from bot.metrics import Metrics
+from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

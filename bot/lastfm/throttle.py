@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Hashable
 
 from aiolimiter import AsyncLimiter
 
-from bot.lastfm.clock import Clock
+from bot.domain.clock import Clock
 
 _EPSILON = 1e-9
 _MIN_WAIT_S = 1e-6

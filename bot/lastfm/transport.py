@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from bot.lastfm.clock import Clock
+from bot.domain.clock import Clock
 from bot.lastfm.errors import (
     LastfmConfigError,
     LastfmError,
@@ -25,7 +25,7 @@ from bot.lastfm.errors import (
 )
 from bot.lastfm.parse import api_error
 from bot.lastfm.throttle import ClockedLimiter
-from bot.metrics import Metrics
+from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 
 from bot.app import App, build
 from bot.config import Settings
-from bot.domain.playlists import Clock, utcnow
+from bot.domain.clock import Clock
 from bot.sandbox.discord_sim import DiscordSimulator
 
 
 @contextlib.asynccontextmanager
-async def sharify_on(sim: DiscordSimulator, settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[App]:
+async def sharify_on(sim: DiscordSimulator, settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
     """Build Sharify from `settings` and connect it to `sim`; yields once the bot is ready."""
     async with build(settings, clock=clock) as app, sim.running(app.bot):
         yield app

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import Forbidden
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from cogs.common import send
 
 

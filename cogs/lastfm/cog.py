@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.music import MusicService
+from bot.domain.services.music import MusicService
 from cogs.common import LASTFM_BUDGET, safe, send, track_choices, within_deadline
 from cogs.lastfm import embeds
 

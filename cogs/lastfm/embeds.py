@@ -8,7 +8,7 @@ import discord
 
 from bot.domain.links import platform_links
 from bot.domain.models import Track
-from bot.domain.music import Playing, TrackDetails
+from bot.domain.services.music import Playing, TrackDetails
 from bot.lastfm.models import to_track
 from cogs.common import clip, duration, safe
 

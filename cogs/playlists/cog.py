@@ -7,10 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.models import Entry, Playlist, PlaylistMode
-from bot.domain.music import MusicService, Playing, Resolved
 from bot.domain.permissions import Actor
-from bot.domain.playlists import PlaylistPage, PlaylistService
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
+from bot.domain.services.music import MusicService, Playing, Resolved
+from bot.domain.services.playlists import PlaylistPage, PlaylistService
 from cogs.common import (
     LASTFM_BUDGET,
     actor_of,

@@ -7,7 +7,7 @@ import re
 import discord
 
 from bot.domain.models import Playlist, PlaylistEvent, PlaylistMode
-from bot.domain.playlists import PlaylistPage
+from bot.domain.services.playlists import PlaylistPage
 from cogs.common import clip, duration, long_duration, safe
 
 COLOUR = discord.Colour(0x1DB954)

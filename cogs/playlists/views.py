@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.domain.playlists import PlaylistPage
+from bot.domain.services.playlists import PlaylistPage
 from bot.tree import reply_error
 from cogs.playlists.embeds import playlist_page
 

@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from bot.domain.errors import Conflict
 from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode
 from bot.domain.ordering import append_key, between
-from bot.domain.ports import PlaylistStats
+from bot.domain.ports.storage import PlaylistStats
 from storage.common import (
     KEY_RETRIES,
     MAX_KEY,

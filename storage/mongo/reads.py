@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from bot.domain.models import Entry
-from bot.domain.ports import PlaylistStats
+from bot.domain.ports.storage import PlaylistStats
 from storage.mongo.db import MongoDatabase
 from storage.mongo.docs import entry_from_doc
 

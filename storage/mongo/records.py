@@ -9,7 +9,7 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from bot.domain.models import Account, EventAction, NewEvent, PlaylistEvent
-from bot.domain.ports import CachedValue, GuildSettings
+from bot.domain.ports.storage import CachedValue, GuildSettings
 from storage.common import jsonable, new_id, utc
 from storage.mongo.db import Doc, MongoDatabase
 

@@ -14,7 +14,7 @@ from functools import partial
 
 from bot.domain.models import Entry, NewEntry, NewPlaylist, Playlist, PlaylistMode
 from bot.domain.ordering import append_key, between
-from bot.domain.ports import PlaylistStats
+from bot.domain.ports.storage import PlaylistStats
 from storage.common import (
     MAX_KEY,
     clamp,

@@ -6,7 +6,7 @@ positions, computed in SQL so a 10,000-track playlist is never loaded to show te
 from __future__ import annotations
 
 from bot.domain.models import Entry
-from bot.domain.ports import PlaylistStats
+from bot.domain.ports.storage import PlaylistStats
 from storage.sqlite.db import SqliteDatabase
 from storage.sqlite.rows import E_COLS, entry_from_row
 

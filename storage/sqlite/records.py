@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from bot.domain.models import Account, EventAction, NewEvent, PlaylistEvent
-from bot.domain.ports import CachedValue, GuildSettings
+from bot.domain.ports.storage import CachedValue, GuildSettings
 from storage.common import jsonable, new_id, utc
 from storage.sqlite.db import SqliteDatabase, execute, fetch_one, from_iso, iso
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.domain.models import Entry, EventAction, Playlist, PlaylistEvent, PlaylistMode, Track
-from bot.domain.playlists import PlaylistPage
+from bot.domain.services.playlists import PlaylistPage
 from cogs.common import duration, long_duration, safe
 from cogs.playlists import embeds
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain.ports import CachedValue
+from bot.domain.ports.storage import CachedValue
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

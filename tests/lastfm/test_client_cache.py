@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.domain.errors import UpstreamUnavailable
 from bot.lastfm import LastfmNotFound, RetryPolicy
 from bot.lastfm.cache import DEFAULT_LIFETIMES, request_key
-from bot.metrics import Metrics
+from bot.runtime.metrics import Metrics
 from bot.sandbox.lastfm_standin import Catalog, Fault, LastfmStandin
 from tests.lastfm.conftest import MakeClient
 from tests.lastfm.support import MemoryCacheRepo, VirtualClock

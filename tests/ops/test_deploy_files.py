@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.config import ENV_PREFIX, Settings
-from bot.logging_setup import redact
-from bot.secrets import SECRET_FIELDS, parse_reference
+from bot.runtime.logs import redact
+from bot.runtime.secrets import SECRET_FIELDS, parse_reference
 
 yaml = pytest.importorskip(
     "yaml", reason="PyYAML is not installed: add pyyaml to the dev dependencies in pyproject.toml and re-lock"

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.health import FAILED_READINESS, HealthServer, Readiness, gather_checks
-from bot.metrics import Metrics
+from bot.runtime.health import FAILED_READINESS, HealthServer, Readiness, gather_checks
+from bot.runtime.metrics import Metrics
 
 FAST_TIMEOUT = 0.2  # stands in for the ~2 s production cut-off, so a hanging check costs the suite 0.2 s
 

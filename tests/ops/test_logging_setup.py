@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logging_setup import REDACTED, configure_logging, redact
+from bot.runtime.logs import REDACTED, configure_logging, redact
 
 TOKEN = "MTA4NzY1NDMyMTAxMjM0NTY3OA.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 API_KEY = "0123456789abcdef0123456789abcdef"

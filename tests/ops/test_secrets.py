@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.secrets import ConfigError, SecretAccessor, parse_reference, resolve_secrets
+from bot.runtime.secrets import ConfigError, SecretAccessor, parse_reference, resolve_secrets
 
 TOKEN = "MTA4NzY1NDMyMTAxMjM0NTY3OA.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 API_KEY = "0123456789abcdef0123456789abcdef"

@@ -17,7 +17,7 @@ from pathlib import Path
 from pymongo import AsyncMongoClient
 
 from bot.config import Settings
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from storage import open_storage
 
 BACKENDS = ("sqlite", "mongo", "realmongo")

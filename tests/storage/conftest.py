@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from tests.storage.backends import BACKENDS, Backend, WireServer, open_test_storage, real_mongodb_uri
 
 

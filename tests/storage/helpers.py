@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.models import Entry, NewEntry, NewPlaylist, Track
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 
 T0 = datetime(2025, 6, 1, 12, 0, 0, 123000, tzinfo=UTC)
 G1, G2 = 111_111_111_111_111_111, 222_222_222_222_222_222

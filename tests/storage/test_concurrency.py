@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bot.domain.errors import LimitExceeded, NotFound
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from tests.storage.helpers import BIG, G1, assert_consistent, at, new_entries, new_playlist, playlist_with
 
 

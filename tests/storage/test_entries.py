@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.errors import LimitExceeded, NotFound
 from bot.domain.ordering import append_key
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from tests.storage.helpers import BIG, G1, G2, OWNER, assert_consistent, at, new_entries, playlist_with, titles
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.errors import Conflict, LimitExceeded, NotFound
 from bot.domain.models import Playlist, PlaylistMode
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 from tests.storage.helpers import BIG, G1, G2, OWNER, T0, at, new_entries, new_playlist, playlist_with
 
 

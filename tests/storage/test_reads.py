@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.models import NewEntry, Track
-from bot.domain.ports import PlaylistStats, Storage
+from bot.domain.ports.storage import PlaylistStats, Storage
 from tests.storage.helpers import BIG, G1, G2, OWNER, at, new_entries, playlist_with
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.models import Account, EventAction, NewEvent
-from bot.domain.ports import CachedValue, GuildSettings, Storage
+from bot.domain.ports.storage import CachedValue, GuildSettings, Storage
 from storage import open_storage
 from storage.common import utc
 from tests.storage.backends import Backend

@@ -8,10 +8,10 @@ import logging
 from dataclasses import dataclass
 
 from bot.domain import text
+from bot.domain.clock import Clock
 from bot.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from bot.domain.models import Account, Track
-from bot.domain.playlists import Clock
-from bot.domain.ports import AccountRepository
+from bot.domain.ports.storage import AccountRepository
 from bot.lastfm import LastfmClient
 from bot.lastfm.errors import LastfmNotFound
 from bot.lastfm.models import TrackInfo, TrackItem, to_track
@@ -54,7 +54,7 @@ class MusicService:
     def __init__(self, lastfm: LastfmClient | None, accounts: AccountRepository, *, clock: Clock) -> None:
         self._fm = lastfm
         self._accounts = accounts
-        self._now = clock
+        self._clock = clock
 
     @property
     def available(self) -> bool:
@@ -121,7 +121,7 @@ class MusicService:
         if not name.replace("_", "").replace("-", "").isalnum():
             raise InvalidInput("Last.fm usernames are letters, digits, '_' and '-'.")
         info = await self._client().user_get_info(name)
-        account = Account(user_id=user_id, lastfm_username=info.value.name, linked_at=self._now())
+        account = Account(user_id=user_id, lastfm_username=info.value.name, linked_at=self._clock.now())
         await self._accounts.link(account)
         return account
 

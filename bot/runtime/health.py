@@ -20,7 +20,7 @@ from typing import Self
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.metrics import Metrics
+from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import pytest
 from bot.domain.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from bot.domain.models import EventAction, PlaylistMode, Track
 from bot.domain.permissions import Actor
-from bot.domain.playlists import Limits, PlaylistService
+from bot.domain.services.playlists import Limits, PlaylistService
 
 G, OTHER_G = 1001, 2002
 OWNER, ALICE, BOB, MOD = 11, 12, 13, 14

@@ -7,11 +7,12 @@ renders what comes back.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.domain import text
+from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.domain.models import (
     Entry,
@@ -25,14 +26,9 @@ from bot.domain.models import (
     Track,
 )
 from bot.domain.permissions import Actor, require_edit, require_manage
-from bot.domain.ports import Storage
+from bot.domain.ports.storage import Storage
 
-Clock = Callable[[], datetime]
 PAGE_SIZE = 10
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -55,12 +51,12 @@ class PlaylistPage:
 
 
 class PlaylistService:
-    def __init__(self, storage: Storage, *, limits: Limits | None = None, clock: Clock = utcnow) -> None:
+    def __init__(self, storage: Storage, *, limits: Limits | None = None, clock: Clock | None = None) -> None:
         self._store = storage
         self._pl = storage.playlists
         self._events = storage.events
         self.limits = limits or Limits()
-        self._now = clock
+        self._clock = clock or SystemClock()
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -131,7 +127,7 @@ class PlaylistService:
             description=text.description(description),
             owner_id=actor.user_id,
             mode=mode,
-            created_at=self._now(),
+            created_at=self._clock.now(),
         )
         playlist = await self._pl.create(new, max_per_guild=self.limits.max_playlists)
         await self._record(actor, playlist, EventAction.CREATE, f'created "{display}"')
@@ -141,7 +137,7 @@ class PlaylistService:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
         display, key = text.playlist_name(new_name)
-        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._now(), name=display, name_key=key)
+        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), name=display, name_key=key)
         await self._record(
             actor, updated, EventAction.RENAME, f'renamed "{playlist.name}" to "{display}"', old=playlist.name
         )
@@ -151,14 +147,14 @@ class PlaylistService:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
         new = text.description(description)
-        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._now(), description=new)
+        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), description=new)
         await self._record(actor, updated, EventAction.DESCRIBE, "changed the description", old=playlist.description)
         return updated
 
     async def set_mode(self, actor: Actor, name: str, mode: PlaylistMode) -> Playlist:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
-        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._now(), mode=mode)
+        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), mode=mode)
         await self._record(actor, updated, EventAction.MODE, f"set the mode to {mode.value}", old=playlist.mode.value)
         return updated
 
@@ -170,7 +166,7 @@ class PlaylistService:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
         updated = await self._pl.set_collaborator(
-            actor.guild_id, playlist.id, at=self._now(), user_id=user_id, role_id=role_id, present=add
+            actor.guild_id, playlist.id, at=self._clock.now(), user_id=user_id, role_id=role_id, present=add
         )
         who = f"<@{user_id}>" if user_id is not None else f"<@&{role_id}>"
         verb = "added collaborator" if add else "removed collaborator"
@@ -182,7 +178,7 @@ class PlaylistService:
     async def delete(self, actor: Actor, name: str) -> Playlist:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
-        deleted = await self._pl.soft_delete(actor.guild_id, playlist.id, at=self._now())
+        deleted = await self._pl.soft_delete(actor.guild_id, playlist.id, at=self._clock.now())
         await self._record(actor, deleted, EventAction.DELETE, f'moved "{playlist.name}" to the trash')
         return deleted
 
@@ -192,13 +188,13 @@ class PlaylistService:
             raise NotFound(f'There is no playlist named "{name.strip()}" in the trash.')
         require_manage(actor, trashed)
         restored = await self._pl.restore(
-            actor.guild_id, trashed.id, at=self._now(), max_per_guild=self.limits.max_playlists
+            actor.guild_id, trashed.id, at=self._clock.now(), max_per_guild=self.limits.max_playlists
         )
         await self._record(actor, restored, EventAction.RESTORE, f'restored "{restored.name}" from the trash')
         return restored
 
     async def purge_trash(self) -> int:
-        return await self._pl.purge_deleted(before=self._now() - timedelta(days=self.limits.trash_days))
+        return await self._pl.purge_deleted(before=self._clock.now() - timedelta(days=self.limits.trash_days))
 
     # -- tracks --------------------------------------------------------------------------------------------------
 
@@ -207,7 +203,7 @@ class PlaylistService:
             raise InvalidInput("There is no track to add.")
         playlist = await self.get(actor.guild_id, name)
         require_edit(actor, playlist)
-        now = self._now()
+        now = self._clock.now()
         new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]
         added = await self._pl.append(actor.guild_id, playlist.id, new, max_tracks=self.limits.max_tracks, at=now)
         summary = f"added {_describe(added[0].track)}" + (f" and {len(added) - 1} more" if len(added) > 1 else "")
@@ -251,7 +247,7 @@ class PlaylistService:
         playlist = await self.get(actor.guild_id, name)
         require_edit(actor, playlist)
         entry = await self.resolve_entry(actor.guild_id, playlist, choice)
-        removed = await self._pl.remove(actor.guild_id, playlist.id, [entry.id], at=self._now())
+        removed = await self._pl.remove(actor.guild_id, playlist.id, [entry.id], at=self._clock.now())
         if not removed:
             raise Conflict("Someone removed that track a moment ago.")
         await self._record(
@@ -265,7 +261,7 @@ class PlaylistService:
         if to_position < 1:
             raise InvalidInput("Positions start at 1.")
         entry = await self.resolve_entry(actor.guild_id, playlist, choice)
-        moved = await self._pl.move(actor.guild_id, playlist.id, entry.id, to_position, at=self._now())
+        moved = await self._pl.move(actor.guild_id, playlist.id, entry.id, to_position, at=self._clock.now())
         position = await self._pl.position_of(actor.guild_id, playlist.id, moved.id) or to_position
         await self._record(
             actor,
@@ -283,7 +279,7 @@ class PlaylistService:
         duplicates = await self._pl.duplicates(actor.guild_id, playlist.id)
         if not duplicates:
             return []
-        removed = await self._pl.remove(actor.guild_id, playlist.id, [e.id for e in duplicates], at=self._now())
+        removed = await self._pl.remove(actor.guild_id, playlist.id, [e.id for e in duplicates], at=self._clock.now())
         if removed:
             await self._record(
                 actor, playlist, EventAction.DEDUPE, f"removed {len(removed)} duplicate(s)", entries=_dump(removed)
@@ -320,7 +316,7 @@ class PlaylistService:
         return event
 
     async def _revert(self, actor: Actor, playlist: Playlist, event: PlaylistEvent) -> None:
-        g, pid, now, d = actor.guild_id, playlist.id, self._now(), event.data
+        g, pid, now, d = actor.guild_id, playlist.id, self._clock.now(), event.data
         match event.action:
             case EventAction.ADD:
                 await self._pl.remove(g, pid, d["entry_ids"], at=now)
@@ -357,7 +353,7 @@ class PlaylistService:
                 action=action,
                 summary=summary,
                 data=data,
-                at=self._now(),
+                at=self._clock.now(),
             )
         )
 

@@ -1,0 +1,1 @@
+"""What the domain needs from the outside, in domain types: the store (`storage`) and the music catalog (`catalog`)."""

@@ -1,0 +1,1 @@
+"""The process around the bot: health endpoint, metrics, logging, secrets and supervised background jobs."""
