@@ -17,6 +17,8 @@ import aiohttp
 from bot.client import SharifyBot
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.ports.storage import Storage
+from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.lastfm import LastfmClient
@@ -37,6 +39,7 @@ INTERACTIVE_RETRY = RetryPolicy(total_budget_s=4.0, attempt_timeout_s=2.5)
 class App:
     bot: SharifyBot
     services: Services
+    storage: Storage
     http: aiohttp.ClientSession
     health: HealthServer | None
 
@@ -63,11 +66,11 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
         services = Services(
             settings=settings,
-            storage=storage,
             metrics=metrics,
             clock=clock,
             playlists=PlaylistService(storage, limits=limits, clock=clock),
             music=MusicService(lastfm, storage.accounts, clock=clock),
+            guilds=GuildService(storage.guilds),
         )
         bot = SharifyBot(services, **bot_options)
 
@@ -85,7 +88,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             else contextlib.nullcontext(None)
         )
         async with health_cm as health:
-            yield App(bot=bot, services=services, http=http, health=health)
+            yield App(bot=bot, services=services, storage=storage, http=http, health=health)
 
 
 async def purge_trash_forever(services: Services, every_s: float = TRASH_PURGE_EVERY_S) -> None:

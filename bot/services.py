@@ -1,4 +1,4 @@
-"""The container the composition root builds and hands to the cogs' setup()."""
+"""The container the composition root builds and hands to the cogs' setup(): services, never the store."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.domain.clock import Clock
-from bot.domain.ports.storage import Storage
+from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from bot.runtime.metrics import Metrics
@@ -15,8 +15,8 @@ from bot.runtime.metrics import Metrics
 @dataclass
 class Services:
     settings: Settings
-    storage: Storage
     metrics: Metrics
     clock: Clock
     playlists: PlaylistService
     music: MusicService
+    guilds: GuildService

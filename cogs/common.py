@@ -10,27 +10,21 @@ import discord
 from discord import app_commands
 
 from bot.domain.permissions import Actor
-from bot.domain.ports.storage import Storage
+from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 
 LASTFM_BUDGET = 1.0  # seconds before a Last.fm-bound command defers (Discord's deadline is 3 s)
 AUTOCOMPLETE_BUDGET = 1.8  # autocomplete can't defer: answer with what is there by then
 
 
-async def actor_of(interaction: discord.Interaction, storage: Storage) -> Actor:
-    """The member behind an interaction, with the guild's configured manager roles."""
+async def actor_of(interaction: discord.Interaction, guilds: GuildService) -> Actor:
+    """The member behind an interaction, as the guild service sees them (with the server's manager roles)."""
     assert interaction.guild_id is not None  # every command is guild_only
     user = interaction.user
-    role_ids = frozenset(r.id for r in user.roles) if isinstance(user, discord.Member) else frozenset()
+    role_ids = [r.id for r in user.roles] if isinstance(user, discord.Member) else []
     perms = interaction.permissions
-    settings = await storage.guilds.settings(interaction.guild_id)
-    return Actor(
-        guild_id=interaction.guild_id,
-        user_id=user.id,
-        role_ids=role_ids,
-        manage_guild=perms.manage_guild or perms.administrator,
-        manager_role_ids=frozenset(settings.manager_role_ids),
-    )
+    manage = perms.manage_guild or perms.administrator
+    return await guilds.actor(interaction.guild_id, user.id, role_ids, manage_guild=manage)
 
 
 def safe(text: str, limit: int | None = None) -> str:

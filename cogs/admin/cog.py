@@ -6,9 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.errors import Forbidden
-from bot.domain.ports.storage import Storage
-from cogs.common import send
+from bot.domain.services.guilds import GuildService
+from cogs.common import actor_of, send
 
 
 @app_commands.guild_only()
@@ -16,32 +15,25 @@ from cogs.common import send
 class AdminCog(commands.GroupCog, group_name="sharify", group_description="Sharify's settings for this server"):
     managers = app_commands.Group(name="managers", description="Roles that manage every playlist here")
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, guilds: GuildService) -> None:
+        self.guilds = guilds
         super().__init__()
-
-    @staticmethod
-    def _require_manage_guild(interaction: discord.Interaction) -> int:
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator) or interaction.guild_id is None:
-            raise Forbidden("Only members with the Manage Server permission can change Sharify's settings.")
-        return interaction.guild_id
 
     @managers.command(name="add", description="Members with this role manage every playlist")
     async def managers_add(self, interaction: discord.Interaction, role: discord.Role) -> None:
-        guild_id = self._require_manage_guild(interaction)
-        await self.storage.guilds.set_manager_role(guild_id, role.id, present=True)
+        actor = await actor_of(interaction, self.guilds)
+        await self.guilds.set_manager_role(actor, role.id, present=True)
         await send(interaction, f"{role.mention} now manages every playlist here.", ephemeral=True)
 
     @managers.command(name="remove", description="This role no longer manages playlists")
     async def managers_remove(self, interaction: discord.Interaction, role: discord.Role) -> None:
-        guild_id = self._require_manage_guild(interaction)
-        await self.storage.guilds.set_manager_role(guild_id, role.id, present=False)
+        actor = await actor_of(interaction, self.guilds)
+        await self.guilds.set_manager_role(actor, role.id, present=False)
         await send(interaction, f"{role.mention} no longer manages playlists.", ephemeral=True)
 
     @managers.command(name="list", description="The roles that manage playlists here")
     async def managers_list(self, interaction: discord.Interaction) -> None:
-        settings = await self.storage.guilds.settings(interaction.guild_id or 0)
+        settings = await self.guilds.settings(interaction.guild_id or 0)
         roles = ", ".join(f"<@&{r}>" for r in settings.manager_role_ids) or "none yet"
         await send(
             interaction, f"Playlist managers: members with Manage Server, and these roles: {roles}.", ephemeral=True

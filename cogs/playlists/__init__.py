@@ -12,4 +12,4 @@ if TYPE_CHECKING:
 
 async def setup(bot: SharifyBot) -> None:
     services = bot.services
-    await bot.add_cog(PlaylistCog(services.playlists, services.music, services.storage))
+    await bot.add_cog(PlaylistCog(services.playlists, services.music, services.guilds))

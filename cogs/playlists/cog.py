@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.permissions import Actor
-from bot.domain.ports.storage import Storage
+from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService, Playing, Resolved
 from bot.domain.services.playlists import PlaylistPage, PlaylistService
 from cogs.common import (
@@ -33,14 +33,14 @@ MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
 class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Your server's shared playlists"):
     collaborators = app_commands.Group(name="collaborators", description="Who may edit a collaborative playlist")
 
-    def __init__(self, playlists: PlaylistService, music: MusicService, storage: Storage) -> None:
+    def __init__(self, playlists: PlaylistService, music: MusicService, guilds: GuildService) -> None:
         self.playlists = playlists
         self.music = music
-        self.storage = storage
+        self.guilds = guilds
         super().__init__()
 
     async def _actor(self, interaction: discord.Interaction) -> Actor:
-        return await actor_of(interaction, self.storage)
+        return await actor_of(interaction, self.guilds)
 
     # -- autocomplete ---------------------------------------------------------------------------------------------
 

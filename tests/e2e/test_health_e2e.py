@@ -37,6 +37,6 @@ async def test_readyz_livez_and_metrics_of_the_running_bot(settings):
                 text = await r.text()
             assert 'sharify_commands_total{command="playlist create",outcome="ok"} 1.0' in text
             assert 'sharify_commands_total{command="playlist show",outcome="user_error"} 1.0' in text
-            await app.services.storage.close()  # the store goes away: not ready any more
+            await app.storage.close()  # the store goes away: not ready any more
             async with http.get(f"{base}/readyz") as r:
                 assert r.status == 503 and (await r.json())["storage"] is False
