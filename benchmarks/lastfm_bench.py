@@ -1,6 +1,7 @@
 """Last.fm client benchmark against the local stand-in with injected latency.
 
-100 track.getInfo lookups (60 unique + 40 repeats interleaved), fired concurrently through one client: wall time
+100 track.getInfo lookups (60 unique + 40 repeats interleaved), fired concurrently through the music catalog port
+(LastfmCatalog over one client, the path the music service takes): wall time
 against the ideal (the in-flight critical path and the rate-limit bound), HTTP calls against unique requests,
 then the same 100 again on a warm memory cache and on a new client over the warm persistent cache.
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.domain.ports.storage import CachedValue
 from bot.lastfm import LastfmClient
+from bot.lastfm.catalog import LastfmCatalog
 from bot.sandbox.lastfm_standin import Catalog, LastfmStandin
 
 LATENCY_S = 0.100
@@ -75,8 +77,9 @@ def make_client(session: aiohttp.ClientSession, url: str, cache: DictCache) -> L
 
 
 async def run(client: LastfmClient, lookups: list[tuple[str, str]]) -> float:
+    catalog = LastfmCatalog(client)
     start = time.perf_counter()
-    await asyncio.gather(*(client.track_get_info(a, t) for a, t in lookups))
+    await asyncio.gather(*(catalog.track_info(a, t) for a, t in lookups))
     return time.perf_counter() - start
 
 

@@ -22,6 +22,7 @@ from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.lastfm import LastfmClient
+from bot.lastfm.catalog import LastfmCatalog
 from bot.lastfm.transport import RetryPolicy
 from bot.runtime.health import HealthServer, gather_checks
 from bot.runtime.metrics import Metrics
@@ -55,21 +56,29 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             max_playlists=settings.max_playlists_per_guild,
             trash_days=settings.trash_days,
         )
-        lastfm = (
-            LastfmClient.from_settings(
-                settings, http, cache=storage.cache, metrics=metrics, retry=INTERACTIVE_RETRY, clock=clock
+        catalog: LastfmCatalog | None = None
+        if settings.lastfm_api_key:
+            lastfm = LastfmClient(
+                http,
+                api_key=settings.lastfm_api_key,
+                base_url=settings.lastfm_base_url,
+                rate_per_second=settings.lastfm_rate_per_second,
+                burst=settings.lastfm_burst,
+                max_in_flight=settings.lastfm_max_in_flight,
+                cache=storage.cache,
+                metrics=metrics,
+                retry=INTERACTIVE_RETRY,
+                clock=clock,
             )
-            if settings.lastfm_api_key
-            else None
-        )
-        if lastfm is None:
+            catalog = LastfmCatalog(lastfm)
+        else:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
         services = Services(
             settings=settings,
             metrics=metrics,
             clock=clock,
             playlists=PlaylistService(storage, limits=limits, clock=clock),
-            music=MusicService(lastfm, storage.accounts, clock=clock),
+            music=MusicService(catalog, storage.accounts, clock=clock),
             guilds=GuildService(storage.guilds),
         )
         bot = SharifyBot(services, **bot_options)

@@ -38,10 +38,13 @@ DEFAULT_LIFETIMES: dict[str, Lifetime] = {
     "album.getInfo": Lifetime(DAY, 7 * DAY),
     "tag.getInfo": Lifetime(DAY, 7 * DAY),
     "tag.getTopTracks": Lifetime(DAY, 7 * DAY),
+    "artist.getTopTags": Lifetime(DAY, 7 * DAY),
+    "tag.getTopTags": Lifetime(DAY, 7 * DAY),
+    "chart.getTopTags": Lifetime(6 * HOUR, 7 * DAY),
     "chart.getTopTracks": Lifetime(HOUR, DAY),
     "user.getInfo": Lifetime(HOUR, DAY),
     "user.getRecentTracks": Lifetime(timedelta(seconds=30), HOUR),
-    "user.getTopTracks": Lifetime(HOUR, DAY),
+    "user.getTopTracks": Lifetime(3 * HOUR, 2 * DAY),  # a mix source: a user's charts move slowly
     "user.getLovedTracks": Lifetime(10 * MINUTE, DAY),
 }
 FALLBACK_LIFETIME = Lifetime(10 * MINUTE, DAY)
@@ -54,7 +57,7 @@ def request_key(method: str, params: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class CacheEntry:
     value: LastfmModel
     stored_at: datetime
     fresh_until: datetime
@@ -69,12 +72,12 @@ class MemoryCache:
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[str, Entry] = OrderedDict()
+        self._data: OrderedDict[str, CacheEntry] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def get(self, key: str, now: datetime) -> Entry | None:
+    def get(self, key: str, now: datetime) -> CacheEntry | None:
         entry = self._data.get(key)
         if entry is None:
             return None
@@ -84,7 +87,7 @@ class MemoryCache:
         self._data.move_to_end(key)
         return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         self._data[key] = entry
         self._data.move_to_end(key)
         while len(self._data) > self.max_entries:
@@ -100,7 +103,7 @@ class PersistentCache:
     def __init__(self, repo: CacheRepository) -> None:
         self.repo = repo
 
-    async def get(self, key: str, model: type[LastfmModel], now: datetime) -> Entry | None:
+    async def get(self, key: str, model: type[LastfmModel], now: datetime) -> CacheEntry | None:
         try:
             cached = await self.repo.get(key, now=now)
         except Exception:
@@ -113,9 +116,9 @@ class PersistentCache:
         except ValueError:
             log.warning("Discarding unreadable cached Last.fm value for %s", key)
             return None
-        return Entry(value, cached.stored_at, cached.fresh_until, cached.expires_at)
+        return CacheEntry(value, cached.stored_at, cached.fresh_until, cached.expires_at)
 
-    async def put(self, key: str, entry: Entry) -> None:
+    async def put(self, key: str, entry: CacheEntry) -> None:
         try:
             await self.repo.put(
                 key,

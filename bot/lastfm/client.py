@@ -15,20 +15,19 @@ from typing import Literal, cast
 import aiohttp
 from pydantic import SecretStr
 
-from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.ports.storage import CacheRepository
 from bot.lastfm.cache import (
     DEFAULT_LIFETIMES,
     FALLBACK_LIFETIME,
     USER_SPECIFIC_FRESH,
-    Entry,
+    CacheEntry,
     Lifetime,
     MemoryCache,
     PersistentCache,
     request_key,
 )
-from bot.lastfm.errors import LastfmConfigError, LastfmError
+from bot.lastfm.errors import LastfmError
 from bot.lastfm.models import (
     AlbumInfo,
     ArtistInfo,
@@ -37,6 +36,7 @@ from bot.lastfm.models import (
     SimilarArtists,
     SimilarTracks,
     TagInfo,
+    TagPage,
     TrackInfo,
     TrackPage,
     UserInfo,
@@ -93,20 +93,6 @@ class LastfmClient:
             on_send=on_send,
         )
         self.coalescer: Coalescer[str, Result[LastfmModel]] = Coalescer()
-
-    @classmethod
-    def from_settings(cls, settings: Settings, session: aiohttp.ClientSession, **kwargs: object) -> LastfmClient:
-        if settings.lastfm_api_key is None:
-            raise LastfmConfigError("no API key configured", user_message=LastfmConfigError.default_message)
-        return cls(
-            session,
-            api_key=settings.lastfm_api_key,
-            base_url=settings.lastfm_base_url,
-            rate_per_second=settings.lastfm_rate_per_second,
-            burst=settings.lastfm_burst,
-            max_in_flight=settings.lastfm_max_in_flight,
-            **kwargs,  # type: ignore[arg-type]
-        )
 
     @property
     def http_calls(self) -> int:
@@ -165,6 +151,17 @@ class LastfmClient:
             params["username"] = username
         return await self._typed(AlbumInfo, "album.getInfo", params)
 
+    async def artist_get_top_tags(self, artist: str, *, autocorrect: bool = True) -> Result[TagPage]:
+        params = {"artist": artist, "autocorrect": _flag(autocorrect)}
+        return await self._typed(TagPage, "artist.getTopTags", params)
+
+    async def tag_get_top_tags(self) -> Result[TagPage]:
+        """The most used tags overall (about 50; Last.fm takes no paging here)."""
+        return await self._typed(TagPage, "tag.getTopTags", {})
+
+    async def chart_get_top_tags(self, *, limit: int = 50, page: int = 1) -> Result[TagPage]:
+        return await self._typed(TagPage, "chart.getTopTags", {"limit": str(limit), "page": str(page)})
+
     async def tag_get_info(self, tag: str) -> Result[TagInfo]:
         return await self._typed(TagInfo, "tag.getInfo", {"tag": tag})
 
@@ -217,7 +214,7 @@ class LastfmClient:
         return result
 
     async def _refresh(
-        self, key: str, method: str, params: dict[str, str], entry: Entry | None, refresh: bool
+        self, key: str, method: str, params: dict[str, str], entry: CacheEntry | None, refresh: bool
     ) -> Result[LastfmModel]:
         now = self.clock.now()
         if entry is None and self.persistent is not None:
@@ -244,10 +241,10 @@ class LastfmClient:
             await self.persistent.put(key, fresh_entry)
         return Result(value, fetched_at=fetched)
 
-    def _entry(self, method: str, params: Mapping[str, str], value: LastfmModel, now: datetime) -> Entry:
+    def _entry(self, method: str, params: Mapping[str, str], value: LastfmModel, now: datetime) -> CacheEntry:
         life = self.lifetimes.get(method, FALLBACK_LIFETIME)
         fresh = min(life.fresh, USER_SPECIFIC_FRESH) if "username" in params else life.fresh
-        return Entry(value, now, now + fresh, now + fresh + life.stale)
+        return CacheEntry(value, now, now + fresh, now + fresh + life.stale)
 
     def _count_cache(self, result: str) -> None:
         if self.metrics is not None:

@@ -137,6 +137,26 @@ class TagInfo(LastfmModel):
     summary: str | None = None
 
 
+class TagItem(LastfmModel):
+    """A tag in a ranking: `count` is its weight (artist.getTopTags: 0-100; tag.getTopTags: taggings)."""
+
+    name: str
+    url: str | None = None
+    count: int | None = None
+    reach: int | None = None
+
+
+class TagPage(LastfmModel):
+    """artist.getTopTags, tag.getTopTags or chart.getTopTags: tags with the paging the method gives."""
+
+    tags: list[TagItem] = Field(default_factory=list)
+    page: int | None = None
+    per_page: int | None = None
+    total_pages: int | None = None
+    total: int | None = None
+    artist: str | None = None
+
+
 class UserInfo(LastfmModel):
     name: str
     realname: str | None = None

@@ -14,6 +14,8 @@ from bot.lastfm.models import (
     SimilarArtists,
     SimilarTracks,
     TagInfo,
+    TagItem,
+    TagPage,
     TrackInfo,
     TrackItem,
     TrackPage,
@@ -268,6 +270,42 @@ def parse_tag_info(payload: Any) -> TagInfo:
     )
 
 
+def _tag_item(d: Any) -> TagItem | None:
+    if not isinstance(d, dict):
+        return None
+    name = text(d.get("name"))
+    if not name:
+        return None
+    count = d.get("count", d.get("taggings"))  # artist/tag.getTopTags say count, chart.getTopTags taggings
+    return TagItem(name=name, url=text(d.get("url")), count=to_int(count), reach=to_int(d.get("reach")))
+
+
+def parse_top_tags(payload: Any) -> TagPage:
+    """artist.getTopTags and tag.getTopTags (root `toptags`) or chart.getTopTags (root `tags`). Paging: chart
+    has page/perPage/totalPages/total; tag.getTopTags has offset/num_res/total (JSON numbers); artist none."""
+    r = _root(payload, "toptags", "tags")
+    items = (_tag_item(d) for d in as_list(r.get("tag")))
+    tags = [t for t in items if t is not None]
+    a = attrs(r)
+    per_page = to_int(a.get("perPage")) or to_int(a.get("num_res"))
+    total = to_int(a.get("total"))
+    page = to_int(a.get("page"))
+    offset = to_int(a.get("offset"))
+    if page is None and offset is not None and per_page:
+        page = offset // per_page + 1
+    total_pages = to_int(a.get("totalPages"))
+    if total_pages is None and total is not None and per_page:
+        total_pages = -(-total // per_page)
+    return TagPage(
+        tags=tags,
+        page=page,
+        per_page=per_page,
+        total_pages=total_pages,
+        total=total,
+        artist=text(a.get("artist")),
+    )
+
+
 PARSERS: dict[str, Callable[[Any], LastfmModel]] = {
     "track.search": parse_track_search,
     "track.getInfo": parse_track_info,
@@ -279,6 +317,9 @@ PARSERS: dict[str, Callable[[Any], LastfmModel]] = {
     "tag.getInfo": parse_tag_info,
     "tag.getTopTracks": parse_top_tracks,
     "chart.getTopTracks": parse_top_tracks,
+    "artist.getTopTags": parse_top_tags,
+    "tag.getTopTags": parse_top_tags,
+    "chart.getTopTags": parse_top_tags,
     "user.getInfo": parse_user_info,
     "user.getRecentTracks": parse_recent_tracks,
     "user.getTopTracks": parse_top_tracks,
@@ -296,6 +337,9 @@ MODELS: dict[str, type[LastfmModel]] = {
     "tag.getInfo": TagInfo,
     "tag.getTopTracks": TrackPage,
     "chart.getTopTracks": TrackPage,
+    "artist.getTopTags": TagPage,
+    "tag.getTopTags": TagPage,
+    "chart.getTopTags": TagPage,
     "user.getInfo": UserInfo,
     "user.getRecentTracks": TrackPage,
     "user.getTopTracks": TrackPage,

@@ -9,7 +9,6 @@ import discord
 from bot.domain.links import platform_links
 from bot.domain.models import Track
 from bot.domain.services.music import Playing, TrackDetails
-from bot.lastfm.models import to_track
 from cogs.common import clip, duration, safe
 
 COLOUR = discord.Colour(0xD51007)
@@ -32,7 +31,7 @@ def now_playing(playing: Playing) -> discord.Embed:
     )
     if item.played_at and not item.now_playing:
         embed.timestamp = item.played_at
-    embed.add_field(name="Listen on", value=links_line(to_track(item)), inline=False)
+    embed.add_field(name="Listen on", value=links_line(item.track), inline=False)
     if item.image_url:
         embed.set_thumbnail(url=item.image_url)
     if playing.stale:
@@ -41,17 +40,17 @@ def now_playing(playing: Playing) -> discord.Embed:
 
 
 def track_info(details: TrackDetails) -> discord.Embed:
-    info = details.info
+    info, track = details.facts, details.facts.track
     summary = _TAGS.sub("", info.summary or "").strip()
     embed = discord.Embed(
-        title=clip(f"{info.artist} — {info.name}", 256),
-        url=info.url,
+        title=clip(f"{track.artist} — {track.title}", 256),
+        url=track.url,
         description=clip(safe(summary), 1200) if summary else None,
         colour=COLOUR,
     )
-    if info.album:
-        embed.add_field(name="Album", value=clip(safe(info.album), 1024), inline=True)
-    embed.add_field(name="Duration", value=duration(info.duration_s) if info.duration_s else "unknown", inline=True)
+    if track.album:
+        embed.add_field(name="Album", value=clip(safe(track.album), 1024), inline=True)
+    embed.add_field(name="Duration", value=duration(track.duration_s) if track.duration_s else "unknown", inline=True)
     if info.listeners is not None:
         embed.add_field(name="Listeners", value=f"{info.listeners:,}", inline=True)
     if info.playcount is not None:
@@ -61,7 +60,7 @@ def track_info(details: TrackDetails) -> discord.Embed:
         embed.add_field(name=f"Plays by {name}", value=f"{info.user_playcount:,}", inline=True)
     if info.tags:
         embed.add_field(name="Tags", value=clip(", ".join(safe(t, 50) for t in info.tags[:10]), 1024), inline=False)
-    embed.add_field(name="Listen on", value=links_line(to_track(info)), inline=False)
+    embed.add_field(name="Listen on", value=links_line(track), inline=False)
     if info.image_url:
         embed.set_thumbnail(url=info.image_url)
     if details.stale:

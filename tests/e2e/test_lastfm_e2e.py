@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.lastfm.catalog import LastfmCatalog
 from bot.sandbox.lastfm_standin import PRIVATE_USER, Fault
 
 pytestmark = pytest.mark.e2e
@@ -151,7 +152,9 @@ async def test_stale_cache_is_served_when_lastfm_fails(fm_world):
     artist, track = catalog_track(fm_world, 9)
     query = f"{artist} - {track.name}"
     await fm_world.run(fm_world.alice, "track info", query=query)
-    client = fm_world.app.services.music._fm
+    catalog = fm_world.app.services.music.catalog
+    assert isinstance(catalog, LastfmCatalog)
+    client = catalog.client
     client.memory.clear()  # as after a restart: only the persistent (SQLite) cache is left
     real_now = client.clock.now
     client.clock.now = lambda: real_now() + timedelta(days=2)  # the cached answer is now past its freshness

@@ -65,3 +65,68 @@ def test_the_checker_finds_discord_imports(source: str) -> None:
 @pytest.mark.parametrize("source", ["import discordant", "from .discord import x", "from bot.domain import discord"])
 def test_the_checker_ignores_other_modules(source: str) -> None:
     assert discord_imports(source) == []
+
+
+# -- one-way dependencies: the domain imports no adapter, the Last.fm adapter reads no configuration ------------
+
+DOMAIN_FORBIDDEN = ("bot.lastfm", "storage", "cogs", "discord", "bot.config")
+LASTFM_FORBIDDEN = ("bot.config",)
+
+
+def imported_modules(source: str) -> list[str]:
+    """Every absolute module `source` imports, wherever the import is (functions, TYPE_CHECKING, import_module).
+    `from a import b` counts as both `a` and `a.b` (b may be a module)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) in {"import_module", "__import__"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.append(str(node.args[0].value))
+    return found
+
+
+def forbidden_imports(source: str, forbidden: tuple[str, ...]) -> list[str]:
+    """The forbidden packages `source` reaches into."""
+    return sorted({f for m in imported_modules(source) for f in forbidden if m == f or m.startswith(f + ".")})
+
+
+def package_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [("bot/domain", DOMAIN_FORBIDDEN), ("bot/lastfm", LASTFM_FORBIDDEN)])
+def test_dependencies_point_one_way(package: str, forbidden: tuple[str, ...]) -> None:
+    files = package_files(package)
+    assert len(files) > 3
+    offenders = {
+        str(p.relative_to(ROOT)): bad
+        for p in files
+        if (bad := forbidden_imports(p.read_text(encoding="utf-8"), forbidden))
+    }
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("import bot.lastfm", ["bot.lastfm"]),
+        ("from bot.lastfm.client import LastfmClient", ["bot.lastfm"]),
+        ("from bot import lastfm", ["bot.lastfm"]),
+        ("from bot import config", ["bot.config"]),
+        ("from storage.sqlite import x", ["storage"]),
+        ("def f():\n    import cogs.common\n", ["cogs"]),
+        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from discord import Embed\n", ["discord"]),
+        ("import importlib\nimportlib.import_module('bot.config')", ["bot.config"]),
+        ("from bot.domain.models import Track", []),
+        ("import storagex\nfrom bot.lastfmish import y", []),
+    ],
+)
+def test_the_dependency_checker(source: str, found: list[str]) -> None:
+    assert forbidden_imports(source, DOMAIN_FORBIDDEN) == found

@@ -1,5 +1,6 @@
-"""Finding tracks and listeners on Last.fm: search-as-you-type, resolving free text to a real track, linked
-accounts and what a member is playing. Discord-free; the cogs render what comes back."""
+"""Finding tracks and listeners in the music catalog (Last.fm): search-as-you-type, resolving free text to a
+real track, linked accounts and what a member is playing. Discord-free and adapter-free: it talks to the
+catalog through the `MusicCatalog` port; the cogs render what comes back."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import logging
 from dataclasses import dataclass
 
 from bot.domain import text
+from bot.domain.catalog import CatalogTrack, TrackFacts
 from bot.domain.clock import Clock
 from bot.domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from bot.domain.models import Account, Track
+from bot.domain.ports.catalog import MusicCatalog
 from bot.domain.ports.storage import AccountRepository
-from bot.lastfm import LastfmClient
-from bot.lastfm.errors import LastfmNotFound
-from bot.lastfm.models import TrackInfo, TrackItem, to_track
 
 log = logging.getLogger(__name__)
 
@@ -35,78 +35,78 @@ class Resolved:
 @dataclass(frozen=True)
 class Playing:
     account: Account
-    item: TrackItem
+    item: CatalogTrack  # `item.now_playing`: playing right now, else the most recent scrobble
     stale: bool = False
 
     @property
     def track(self) -> Track:
-        return to_track(self.item)
+        return self.item.track
 
 
 @dataclass(frozen=True)
 class TrackDetails:
-    info: TrackInfo
+    facts: TrackFacts
     linked: Account | None
     stale: bool = False
 
 
 class MusicService:
-    def __init__(self, lastfm: LastfmClient | None, accounts: AccountRepository, *, clock: Clock) -> None:
-        self._fm = lastfm
+    def __init__(self, catalog: MusicCatalog | None, accounts: AccountRepository, *, clock: Clock) -> None:
+        """`catalog` None: Last.fm is not configured; lookups say so, resolve keeps the text as typed."""
+        self._catalog = catalog
         self._accounts = accounts
         self._clock = clock
 
     @property
     def available(self) -> bool:
-        return self._fm is not None
+        return self._catalog is not None
 
-    def _client(self) -> LastfmClient:
-        if self._fm is None:
+    @property
+    def catalog(self) -> MusicCatalog:
+        """The catalog, for services that build on it (mixes). Not configured: UpstreamUnavailable."""
+        if self._catalog is None:
             raise UpstreamUnavailable(NOT_CONFIGURED)
-        return self._fm
+        return self._catalog
 
     # -- search and resolve ------------------------------------------------------------------------------------
 
-    async def suggest(self, typed: str, *, limit: int = 25, budget: float = 2.0) -> list[TrackItem]:
+    async def suggest(self, typed: str, *, limit: int = 25, budget: float = 2.0) -> list[CatalogTrack]:
         """Search-as-you-type within `budget` seconds: cached or fresh results, never an error (autocomplete
         must always answer), [] when nothing could be had in time."""
         typed = typed.strip()
-        if self._fm is None or len(typed) < 2:
+        if self._catalog is None or len(typed) < 2:
             return []
         artist, _, title = typed.partition(" - ")
         query = (title or artist).strip()
         try:
             async with asyncio.timeout(budget):
-                found = await self._fm.track_search(query, artist=artist.strip() if title else None, limit=limit)
+                found = await self._catalog.search_tracks(query, artist=artist.strip() if title else None, limit=limit)
         except TimeoutError:
             return []
         except Exception:  # autocomplete degrades to no suggestions, never to an error
             log.info("track search failed for autocomplete", exc_info=True)
             return []
-        return found.value.tracks[:limit]
+        return list(found.tracks[:limit])
 
     async def resolve(self, typed: str) -> Resolved:
         """A real track from "Artist - Title" (Last.fm autocorrects spelling). Unknown: NotFound listing the
         closest matches. Last.fm unreachable: the text as typed, marked unverified, so nothing is lost."""
         wanted = text.parse_track(typed)
-        if self._fm is None:
+        if self._catalog is None:
             return Resolved(wanted, verified=False)
         try:
-            info = await self._fm.track_get_info(wanted.artist, wanted.title, autocorrect=True)
-        except LastfmNotFound:
+            facts = await self._catalog.track_info(wanted.artist, wanted.title)
+        except NotFound:
             raise NotFound(await self._not_found_message(wanted)) from None
         except UpstreamUnavailable:
             log.warning("Last.fm unavailable: adding %r unverified", typed)
             return Resolved(wanted, verified=False)
-        if _is_stub(info.value):
-            raise NotFound(await self._not_found_message(wanted))
-        track = to_track(info.value)
-        corrected = text.track_key(track) != text.track_key(wanted)
-        return Resolved(track, verified=True, corrected=corrected, stale=info.stale)
+        corrected = text.track_key(facts.track) != text.track_key(wanted)
+        return Resolved(facts.track, verified=True, corrected=corrected, stale=facts.stale)
 
     async def _not_found_message(self, wanted: Track) -> str:
         base = f'I couldn\'t find "{wanted.artist} - {wanted.title}" on Last.fm.'
-        close: list[TrackItem] = []
+        close: list[CatalogTrack] = []
         for query in (f"{wanted.artist} - {wanted.title}", wanted.title, wanted.artist):
             close = close or await self.suggest(query, limit=3, budget=0.6)
         if not close:
@@ -120,8 +120,8 @@ class MusicService:
         name = text.clean_line(username, what="Last.fm username", max_len=64)
         if not name.replace("_", "").replace("-", "").isalnum():
             raise InvalidInput("Last.fm usernames are letters, digits, '_' and '-'.")
-        info = await self._client().user_get_info(name)
-        account = Account(user_id=user_id, lastfm_username=info.value.name, linked_at=self._clock.now())
+        listener = await self.catalog.user_info(name)
+        account = Account(user_id=user_id, lastfm_username=listener.username, linked_at=self._clock.now())
         await self._accounts.link(account)
         return account
 
@@ -135,28 +135,21 @@ class MusicService:
         return found
 
     async def playing(self, user_id: int) -> Playing:
-        """The member's current scrobble, or the most recent one, from whatever player it came from."""
+        """The member's current scrobble, or the most recent one, from whatever player it came from.
+        A private profile raises PrivateProfile (a Forbidden naming the account)."""
         account = await self.account(user_id)
-        recent = await self._client().user_get_recent_tracks(account.lastfm_username, limit=1)
-        tracks = recent.value.tracks
-        if not tracks:
+        recent = await self.catalog.recent_tracks(account.lastfm_username, limit=1)
+        latest = recent.latest
+        if latest is None:
             raise NotFound(f"{account.lastfm_username} hasn't scrobbled anything yet.")
-        return Playing(account, recent.value.now_playing or tracks[0], stale=recent.stale)
+        return Playing(account, latest, stale=recent.stale)
 
     async def details(self, typed: str, user_id: int) -> TrackDetails:
         wanted = text.parse_track(typed)
         linked = await self._accounts.get(user_id)
         username = linked.lastfm_username if linked else None
         try:
-            info = await self._client().track_get_info(wanted.artist, wanted.title, username=username)
-        except LastfmNotFound:
+            facts = await self.catalog.track_info(wanted.artist, wanted.title, username=username)
+        except NotFound:
             raise NotFound(await self._not_found_message(wanted)) from None
-        if _is_stub(info.value):
-            raise NotFound(await self._not_found_message(wanted))
-        return TrackDetails(info.value, linked, stale=info.stale)
-
-
-def _is_stub(info: TrackInfo) -> bool:
-    """Last.fm answers an unknown track.getInfo with HTTP 200 and a stub: no duration, no album, no tags and a
-    handful of listeners. A real track has at least one of those."""
-    return not info.duration_s and not info.album and not info.tags and (info.listeners or 0) < 10
+        return TrackDetails(facts, linked, stale=facts.stale)

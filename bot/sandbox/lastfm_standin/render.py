@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from bot.sandbox.lastfm_standin.catalog import Artist, Catalog, Track, User
+from bot.sandbox.lastfm_standin.charts import ChartApi
 from bot.sandbox.lastfm_standin.shapes import (
     BASE,
     ApiError,
@@ -43,9 +44,10 @@ class CatalogApi:
             "chart.getTopTracks": self.chart_get_top_tracks,
             "user.getInfo": self.user_get_info,
             "user.getRecentTracks": self.user_get_recent_tracks,
-            "user.getTopTracks": self.user_get_top_tracks,
             "user.getLovedTracks": self.user_get_loved_tracks,
         }
+        self.charts = ChartApi(catalog)
+        self.methods.update(self.charts.methods)
 
     def handle(self, method: str, params: Mapping[str, str]) -> Reply:
         handler = next((h for name, h in self.methods.items() if name.lower() == method.lower()), None)
@@ -372,29 +374,6 @@ class CatalogApi:
         if items:
             body["track"] = items[0] if len(items) == 1 else items  # one result is an object, not a list
         return 200, {"recenttracks": body}
-
-    def user_get_top_tracks(self, params: Mapping[str, str]) -> Reply:
-        u = self._user(params, listening=True)
-        chunk, attr = paged(u.top, params)
-        offset = (int(attr["page"]) - 1) * int(attr["perPage"])
-        items = []
-        for i, (tid, plays) in enumerate(chunk):
-            t = self.c.tracks[tid]
-            a = self.c.artist_of(t)
-            items.append(
-                {
-                    "@attr": {"rank": str(offset + i + 1)},
-                    "duration": str(t.duration_s),
-                    "playcount": str(plays),
-                    "artist": {"url": artist_url(a), "name": a.name, "mbid": a.mbid},
-                    "image": image_list(f"t{t.id}"),
-                    "streamable": {"fulltrack": "0", "#text": "0"},
-                    "mbid": t.mbid,
-                    "name": t.name,
-                    "url": track_url(a, t),
-                }
-            )
-        return 200, {"toptracks": {"@attr": {"user": u.name, **attr}, "track": items}}
 
     def user_get_loved_tracks(self, params: Mapping[str, str]) -> Reply:
         u = self._user(params, listening=True)
