@@ -55,7 +55,7 @@ async def new_playlist(store: Storage, prefill: int) -> str:
         max_per_guild=BIG,
     )
     for start in range(0, prefill, 500):
-        await store.playlists.append(GUILD, p.id, entries(min(500, prefill - start), start), max_tracks=BIG, at=NOW)
+        await store.entries.append(GUILD, p.id, entries(min(500, prefill - start), start), max_tracks=BIG, at=NOW)
     return p.id
 
 
@@ -66,7 +66,7 @@ async def timed_adds(store: Storage, playlist_id: str, adds: int, writers: int) 
 
     async def writer(n: int) -> None:
         for _ in range(n):
-            await store.playlists.append(GUILD, playlist_id, one, max_tracks=BIG, at=NOW)
+            await store.entries.append(GUILD, playlist_id, one, max_tracks=BIG, at=NOW)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(writer(n) for n in per_writer))
@@ -77,7 +77,7 @@ async def page_ms(store: Storage, playlist_id: str, offset: int, repeat: int = 3
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        page = await store.playlists.entries(GUILD, playlist_id, offset=offset, limit=PAGE)
+        page = await store.entries.page(GUILD, playlist_id, offset=offset, limit=PAGE)
         times.append((time.perf_counter() - t0) * 1000)
         assert len(page) == PAGE
     return statistics.median(times)
@@ -85,7 +85,7 @@ async def page_ms(store: Storage, playlist_id: str, offset: int, repeat: int = 3
 
 async def check(store: Storage, playlist_id: str, expected: int) -> int:
     """How many adds were lost (or duplicated): rows, distinct keys and the counter must all equal `expected`."""
-    rows = await store.playlists.entries(GUILD, playlist_id)
+    rows = await store.entries.page(GUILD, playlist_id)
     p = await store.playlists.get(GUILD, playlist_id)
     assert p is not None
     keys = [e.order_key for e in rows]

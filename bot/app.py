@@ -46,7 +46,14 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
     """Build the whole application. `settings` must already have its secrets resolved."""
     metrics = Metrics()
     clock = clock or SystemClock()
-    async with open_storage(settings) as storage, aiohttp.ClientSession() as http:
+    async with (
+        open_storage(
+            mongodb_uri=settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
+            database=settings.database_name,
+            sqlite_path=settings.sqlite_path,
+        ) as storage,
+        aiohttp.ClientSession() as http,
+    ):
         limits = Limits(
             max_tracks=settings.max_tracks_per_playlist,
             max_playlists=settings.max_playlists_per_guild,
@@ -61,13 +68,14 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
         )
         if lastfm is None:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
+        music = MusicService(lastfm, storage.accounts, clock=clock)
         services = Services(
             settings=settings,
             storage=storage,
             metrics=metrics,
             clock=clock,
-            playlists=PlaylistService(storage, limits=limits, clock=clock),
-            music=MusicService(lastfm, storage.accounts, clock=clock),
+            playlists=PlaylistService(storage, limits=limits, clock=clock, tracks=music),
+            music=music,
         )
         bot = SharifyBot(services, **bot_options)
 

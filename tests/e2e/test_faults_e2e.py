@@ -68,7 +68,7 @@ def event(sim: DiscordSimulator, kind: str) -> GatewayEvent:
 async def track_count(app: App, guild: SimGuild, name: str) -> int:
     """Straight from the store, not through the bot: what was really written."""
     playlist = await app.services.playlists.get(guild.id, name)
-    return len(await app.services.storage.playlists.entries(guild.id, playlist.id))
+    return len(await app.services.storage.entries.page(guild.id, playlist.id))
 
 
 async def added(world: World, track: str, *, name: str = "Chill") -> Reply:
