@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.domain.models import Account, EventAction, NewEvent
 from bot.domain.ports.storage import CachedValue, GuildSettings, Storage
 from storage import open_storage
