@@ -124,8 +124,10 @@ class Journal:
         return out.id
 
     async def _abandon(self, event_id: str | None, event: NewEvent) -> None:
-        """The change failed: the pending event goes (readers drop it anyway if this fails too)."""
+        """The change failed (and undid its own first steps): its mark on the playlist and the pending event go
+        (readers drop the event anyway if this fails too)."""
         try:
+            await self._db.playlists.update_one({"_id": event.playlist_id}, {"$pull": {"journal": event_id}})
             await self._events.delete_one({"_id": event_id, "pending": True})
             if (target := undone_target(event)) is not None:
                 await _set_undone(self._events, event.guild_id, target, False, None)
