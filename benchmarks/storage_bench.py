@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,11 @@ PREFILLS = (0, 5000)
 PAGE = 10
 BIG = 100_000
 NOW = datetime.now(UTC)
+
+
+def open_store(settings: Settings) -> AbstractAsyncContextManager[Storage]:
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    return open_storage(mongodb_uri=uri, database=settings.database_name, sqlite_path=settings.sqlite_path)
 
 
 def entries(n: int, start: int = 0) -> list[NewEntry]:
@@ -95,14 +101,14 @@ async def check(store: Storage, playlist_id: str, expected: int) -> int:
 
 async def scenario(settings: Settings, prefill: int, writers: int, adds: int) -> tuple[float, int]:
     """A fresh store per run, so only the playlist's size differs between runs, not the file's history."""
-    async with open_storage(settings) as store:
+    async with open_store(settings) as store:
         pid = await new_playlist(store, prefill)
         rate = await timed_adds(store, pid, adds, writers)
         return rate, await check(store, pid, prefill + adds)
 
 
 async def pages(label: str, settings: Settings, adds: int, result: dict[str, Any]) -> None:
-    async with open_storage(settings) as store:
+    async with open_store(settings) as store:
         pid = await new_playlist(store, PREFILLS[-1])
         total = PREFILLS[-1]
         result["first_page_ms"] = round(await page_ms(store, pid, 0), 3)
