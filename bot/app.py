@@ -50,7 +50,14 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
     """Build the whole application. `settings` must already have its secrets resolved."""
     metrics = Metrics()
     clock = clock or SystemClock()
-    async with open_storage(settings) as storage, aiohttp.ClientSession() as http:
+    async with (
+        open_storage(
+            mongodb_uri=settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
+            database=settings.database_name,
+            sqlite_path=settings.sqlite_path,
+        ) as storage,
+        aiohttp.ClientSession() as http,
+    ):
         limits = Limits(
             max_tracks=settings.max_tracks_per_playlist,
             max_playlists=settings.max_playlists_per_guild,
@@ -73,12 +80,13 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             catalog = LastfmCatalog(lastfm)
         else:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
+        music = MusicService(catalog, storage.accounts, clock=clock)
         services = Services(
             settings=settings,
             metrics=metrics,
             clock=clock,
-            playlists=PlaylistService(storage, limits=limits, clock=clock),
-            music=MusicService(catalog, storage.accounts, clock=clock),
+            playlists=PlaylistService(storage, limits=limits, clock=clock, tracks=music),
+            music=music,
             guilds=GuildService(storage.guilds),
         )
         bot = SharifyBot(services, **bot_options)

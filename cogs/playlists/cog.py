@@ -154,14 +154,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     async def add(self, interaction: discord.Interaction, name: str, track: str) -> None:
         actor = await self._actor(interaction)
 
-        async def work() -> tuple[Resolved, Playlist, Entry]:
-            await self.playlists.editable(actor, name)
-            resolved = await self.music.resolve(track)
-            playlist, added = await self.playlists.add(actor, name, [resolved.track])
-            return resolved, playlist, added[0]
-
-        resolved, p, entry = await within_deadline(interaction, work(), budget=LASTFM_BUDGET)
-        await send(interaction, added_message(p, entry, resolved, typed=track))
+        added = await within_deadline(interaction, self.playlists.add_typed(actor, name, track), budget=LASTFM_BUDGET)
+        assert isinstance(added.source, Resolved)
+        await send(interaction, added_message(added.playlist, added.entries[0], added.source, typed=track))
 
     @app_commands.command(name="add-playing", description="Add what you're scrobbling now (or played last)")
     @app_commands.describe(name="The playlist (default: the one you last added to)")
@@ -169,14 +164,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     async def add_playing(self, interaction: discord.Interaction, name: str | None = None) -> None:
         actor = await self._actor(interaction)
 
-        async def work() -> tuple[Playing, Playlist, Entry]:
-            target = name or await self.playlists.last_added_to(actor)
-            await self.playlists.editable(actor, target)
-            playing = await self.music.playing(actor.user_id)
-            playlist, added = await self.playlists.add(actor, target, [playing.track])
-            return playing, playlist, added[0]
-
-        playing, p, entry = await within_deadline(interaction, work(), budget=LASTFM_BUDGET)
+        added = await within_deadline(interaction, self.playlists.add_playing(actor, name), budget=LASTFM_BUDGET)
+        playing, p, entry = added.source, added.playlist, added.entries[0]
+        assert isinstance(playing, Playing)
         when = "now playing" if playing.item.now_playing else "last played"
         t = entry.track
         await send(

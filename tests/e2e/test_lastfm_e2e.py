@@ -48,7 +48,7 @@ async def test_add_stores_the_enriched_track(fm_world):
     r = await fm_world.run(fm_world.alice, "playlist add", name="mix", track=typed)
     assert f"Added **{artist}** — {track.name}" in r.content
     assert "Last.fm's spelling" not in r.content  # case and spacing are not worth a notice
-    entries = await fm_world.app.storage.playlists.entries(
+    entries = await fm_world.app.storage.entries.page(
         fm_world.guild.id, (await fm_world.app.services.playlists.get(fm_world.guild.id, "mix")).id
     )
     stored = entries[0].track
@@ -186,6 +186,6 @@ async def test_every_lastfm_fault_still_answers_and_writes_at_most_once(fm_world
     assert "Added" in r.content, r.content
     assert "Something went wrong" not in r.content
     playlist = await fm_world.app.services.playlists.get(fm_world.guild.id, "mix")
-    entries = await fm_world.app.storage.playlists.entries(fm_world.guild.id, playlist.id)
+    entries = await fm_world.app.storage.entries.page(fm_world.guild.id, playlist.id)
     assert [e.track.title for e in entries] == [track.name]  # exactly once, whatever the retries did
     assert playlist.track_count == 1

@@ -159,9 +159,9 @@ async def test_purge_deleted_removes_entries(storage: Storage) -> None:
     await storage.playlists.soft_delete(G1, recent, at=at(100))
     assert await storage.playlists.purge_deleted(before=at(50)) == 1
     assert await storage.playlists.get(G1, old) is None
-    assert await storage.playlists.entries(G1, old) == []
-    assert len(await storage.playlists.entries(G1, recent)) == 3
-    assert len(await storage.playlists.entries(G1, live)) == 2
+    assert await storage.entries.page(G1, old) == []
+    assert len(await storage.entries.page(G1, recent)) == 3
+    assert len(await storage.entries.page(G1, live)) == 2
     assert await storage.playlists.purge_deleted(before=at(50)) == 0
     # a purged playlist's name and slot are free
     await storage.playlists.create(new_playlist("Old"), max_per_guild=3)
@@ -192,10 +192,10 @@ async def test_guild_isolation_for_playlist_methods(storage: Storage) -> None:
 
 async def test_trashed_playlist_refuses_entry_writes(storage: Storage) -> None:
     pid = await playlist_with(storage, 2)
-    first = (await storage.playlists.entries(G1, pid))[0]
+    first = (await storage.entries.page(G1, pid))[0]
     await storage.playlists.soft_delete(G1, pid, at=at(1))
     with pytest.raises(NotFound):
-        await storage.playlists.append(G1, pid, new_entries(1), max_tracks=BIG, at=at(2))
+        await storage.entries.append(G1, pid, new_entries(1), max_tracks=BIG, at=at(2))
     with pytest.raises(NotFound):
-        await storage.playlists.move(G1, pid, first.id, 2, at=at(2))
-    assert len(await storage.playlists.entries(G1, pid)) == 2  # still readable in the trash
+        await storage.entries.move(G1, pid, first.id, 2, at=at(2))
+    assert len(await storage.entries.page(G1, pid)) == 2  # still readable in the trash
