@@ -96,9 +96,11 @@ async def purge_trash(playlists: PlaylistService) -> None:
         log.info("purged %d playlist(s) from the trash", purged)
 
 
-def background_jobs(playlists: PlaylistService, *, clock: Clock, shard_ids: Sequence[int] | None) -> JobRunner:
+def background_jobs(
+    playlists: PlaylistService, *, clock: Clock, shard_ids: Sequence[int] | None, metrics: Metrics | None = None
+) -> JobRunner:
     """The process's supervised jobs. Server-wide chores run only in the process with shard 0 (bot.runtime.jobs)."""
-    jobs = JobRunner(clock, may_run_server_wide=shard_zero_guard(shard_ids))
+    jobs = JobRunner(clock, may_run_server_wide=shard_zero_guard(shard_ids), metrics=metrics)
     jobs.every("trash-purge", TRASH_PURGE_EVERY_S, partial(purge_trash, playlists), server_wide=True)
     return jobs
 
@@ -109,7 +111,10 @@ async def run(settings: Settings) -> None:
     if token is None:
         raise ValueError("run() needs a Discord token")
     async with build(settings) as app, app.bot:
-        jobs = background_jobs(app.services.playlists, clock=app.services.clock, shard_ids=settings.shard_ids)
+        services = app.services
+        jobs = background_jobs(
+            services.playlists, clock=services.clock, shard_ids=settings.shard_ids, metrics=services.metrics
+        )
         async with jobs:  # stopped before the bot closes and the store goes away
             try:
                 await app.bot.start(token.get_secret_value())

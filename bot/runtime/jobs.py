@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.domain.clock import Clock
+from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,10 @@ class JobRunner:
         stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
         recheck_s: float = DEFAULT_RECHECK_S,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._clock = clock
+        self._metrics = metrics
         self._may_run_server_wide = may_run_server_wide
         self._backoff = backoff or Backoff()
         self._stop_timeout_s = stop_timeout_s
@@ -187,6 +190,8 @@ class JobRunner:
                 delay = self._backoff.delay(job.failures, self._rng)
                 if job.interval_s is not None:
                     delay = min(delay, job.interval_s)  # never later than the regular next run
+                if self._metrics is not None:
+                    self._metrics.job_failures.labels(job=job.name).inc()
                 log.exception("job %r failed (%d in a row); next run in %.1f s", job.name, job.failures, delay)
                 await self._clock.sleep(delay)
                 continue

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.runtime.jobs import Backoff, JobRunner, runs_shard_zero, shard_zero_guard
+from bot.runtime.metrics import Metrics
 
 EXACT = Backoff(base_s=1.0, factor=2.0, cap_s=300.0, jitter=0.0)
 
@@ -152,6 +153,17 @@ async def test_a_crash_is_logged_with_the_job_name_and_retried_with_exponential_
         "job 'purge' failed (3 in a row); next run in 4.0 s",
     ]
     assert all(r.exc_info and "boom" in str(r.exc_info[1]) for r in failures)
+
+
+async def test_failures_are_counted_per_job_for_alerts(stepped):
+    metrics = Metrics()
+    runner = JobRunner(stepped, backoff=EXACT, metrics=metrics)
+    runner.every("flaky", 60, Counter(fail_first=2))
+    runner.every("fine", 60, Counter())
+    async with runner:
+        await stepped.advance(10)
+    assert metrics.registry.get_sample_value("sharify_job_failures_total", {"job": "flaky"}) == 2
+    assert metrics.registry.get_sample_value("sharify_job_failures_total", {"job": "fine"}) is None
 
 
 async def test_the_backoff_is_capped(stepped):
