@@ -1,0 +1,165 @@
+"""XSPF version 1 (http://xspf.org/ns/0/): writer and streaming reader.
+
+Written per track, in the order the specification fixes: identifier (MusicBrainz recording), title, creator,
+annotation ("Added by ... on ..."), info (the Last.fm page), album, duration (ms), one link per platform search
+(rel = the platform's address), and meta for who added it and when.
+Read with defusedxml: a file that declares entities or refers outside itself is refused before anything is expanded
+or fetched. Tracks are read one at a time and the file is refused as soon as there are more than the limit.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET  # building only; parsing goes through defusedxml
+from collections.abc import Sequence
+from datetime import datetime
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from bot.domain.formats.common import (
+    JSPF_TRACK_EXTENSION,
+    Counter,
+    added_at_text,
+    added_label,
+    lastfm_track,
+    lastfm_url,
+    mbid_from,
+    mbid_identifier,
+    parse_datetime,
+    seconds_from_ms,
+)
+from bot.domain.formats.model import (
+    ExportTrack,
+    Format,
+    ImportedEntry,
+    MalformedFile,
+    NotAPlaylist,
+    PlaylistFile,
+    Skipped,
+    UnsafeFile,
+)
+from bot.domain.formats.text import fold, fold_or_none
+from bot.domain.links import search_links
+from bot.domain.models import Track
+
+NS = "http://xspf.org/ns/0/"
+ADDED_BY_REL = f"{JSPF_TRACK_EXTENSION}/added_by"
+ADDED_AT_REL = f"{JSPF_TRACK_EXTENSION}/added_at"
+_Q = "{" + NS + "}"
+_DECLARED_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None, **attrs: str) -> None:
+    if text:
+        ET.SubElement(parent, tag, attrs).text = text
+
+
+def write(name: str, description: str, tracks: Sequence[ExportTrack], *, creator: str, date: datetime | None) -> bytes:
+    root = ET.Element("playlist", {"version": "1", "xmlns": NS})
+    _sub(root, "title", fold(name))
+    _sub(root, "creator", fold(creator))
+    _sub(root, "annotation", fold(description))
+    _sub(root, "date", date.isoformat() if date else None)
+    track_list = ET.SubElement(root, "trackList")
+    for entry in tracks:
+        t = entry.track
+        el = ET.SubElement(track_list, "track")
+        _sub(el, "identifier", mbid_identifier(t.mbid) if t.mbid else None)
+        _sub(el, "title", fold(t.title))
+        _sub(el, "creator", fold(t.artist))
+        who, when = added_label(entry), added_at_text(entry)
+        if who or when:
+            note = "Added" + (f" by {who}" if who else "") + (f" on {when}" if when else "")
+            _sub(el, "annotation", note)
+        _sub(el, "info", t.url)
+        _sub(el, "album", fold(t.album) if t.album else None)
+        _sub(el, "duration", str(t.duration_s * 1000) if t.duration_s is not None else None)
+        for platform, url in search_links(t):
+            _sub(el, "link", url, rel=platform.home)
+        _sub(el, "meta", who, rel=ADDED_BY_REL)
+        _sub(el, "meta", when, rel=ADDED_AT_REL)
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _local(tag: str) -> str:
+    return tag[len(_Q) :] if tag.startswith(_Q) else tag
+
+
+def _entry(el: ET.Element, index: int) -> ImportedEntry | Skipped:
+    fields: dict[str, str] = {}
+    locations: list[str] = []
+    identifiers: list[str] = []
+    meta: dict[str, str] = {}
+    for child in el:
+        tag, text = _local(child.tag), (child.text or "")
+        if tag == "location":
+            locations.append(text.strip())
+        elif tag == "identifier":
+            identifiers.append(text.strip())
+        elif tag == "meta":
+            meta[child.get("rel", "")] = text
+        elif tag in ("title", "creator", "album", "duration", "info", "annotation") and tag not in fields:
+            fields[tag] = text
+    title, artist = fold_or_none(fields.get("title")), fold_or_none(fields.get("creator"))
+    url = lastfm_url(fields.get("info")) or next((u for u in map(lastfm_url, locations) if u), None)
+    if (not title or not artist) and url:
+        artist, title = lastfm_track(url) or (artist, title)
+    if not title or not artist:
+        return Skipped(line=index, reason="the track has no title or no creator")
+    track = Track(
+        artist=artist,
+        title=title,
+        album=fold_or_none(fields.get("album")),
+        duration_s=seconds_from_ms(fields.get("duration")),
+        mbid=next((m for m in map(mbid_from, identifiers) if m), None),
+        url=url,
+    )
+    return ImportedEntry(
+        track=track,
+        line=index,
+        added_by=fold_or_none(meta.get(ADDED_BY_REL)),
+        added_at=parse_datetime(meta.get(ADDED_AT_REL)),
+    )
+
+
+def read(text: str, *, max_tracks: int) -> PlaylistFile:
+    source = io.BytesIO(_DECLARED_ENCODING.sub(r"\1", text, count=1).encode("utf-8"))
+    counter = Counter(max_tracks)
+    entries: list[ImportedEntry] = []
+    skipped: list[Skipped] = []
+    head: dict[str, str] = {}
+    stack: list[ET.Element] = []
+    try:
+        for event, el in SafeET.iterparse(source, events=("start", "end")):
+            if event == "start":
+                if not stack and _local(el.tag) != "playlist":
+                    raise NotAPlaylist(f"The XML file is a <{_local(el.tag)}> document, not an XSPF playlist.")
+                stack.append(el)
+                continue
+            stack.pop()
+            tag = _local(el.tag)
+            if len(stack) == 1 and tag in ("title", "annotation") and tag not in head:
+                head[tag] = el.text or ""
+            elif len(stack) == 2 and tag == "track" and _local(stack[1].tag) == "trackList":
+                counter.add()
+                item = _entry(el, counter.count)
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                else:
+                    entries.append(item)
+                stack[1].remove(el)  # keep memory flat: a read track is not kept in the tree
+    except defusedxml.DefusedXmlException as exc:
+        raise UnsafeFile() from exc
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else None
+        raise MalformedFile("The XML is malformed", line=line) from exc
+    return PlaylistFile(
+        name=fold_or_none(head.get("title")),
+        description=fold_or_none(head.get("annotation")),
+        format=Format.XSPF,
+        entries=tuple(entries),
+        skipped=tuple(skipped),
+    )
