@@ -1,7 +1,7 @@
 """Text rules shared by every format: decoding, the one folding rule, and "Artist - Title" lines.
 
 Folding rule (all formats, both directions): a track field is one line. Every line break (anything
-`str.splitlines` breaks on: LF, CR, VT, FF, FS, GS, RS, NEL, LS, PS) becomes a space, characters XML 1.0 can't
+`str.splitlines` breaks on: CRLF, LF, CR, VT, FF, FS, GS, RS, NEL, LS, PS) becomes one space, characters XML 1.0 can't
 hold (other C0 controls, U+FFFE, U+FFFF, lone surrogates) are dropped, and the ends are trimmed. Writers write
 `fold(value)`; readers give back `fold(value)`; so a round trip gives back `fold(original)`.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from bot.domain.formats.model import UndecodableFile
 
 _LINE_END = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # as str.splitlines
-_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINE_BREAKS = _LINE_END
 _NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SEPARATOR = re.compile(r"\s+(?:-{1,2}|–|—)\s+")
 _BY = re.compile(r"\s+by\s+", re.IGNORECASE)
