@@ -32,7 +32,8 @@ _LASTFM_SEARCH = "https://www.last.fm/search/tracks?q={query}"
 def search_links(track: Track) -> list[tuple[Platform, str]]:
     """(platform, search url) for every platform, in a fixed order."""
     text = f"{track.artist} {track.title}"
-    return [(p, p.search.format(query=quote_plus(text), path=quote(text))) for p in PLATFORMS]
+    query, path = quote_plus(text), quote(text)  # once per track, not once per platform
+    return [(p, p.search.format(query=query, path=path)) for p in PLATFORMS]
 
 
 def platform_links(track: Track) -> list[tuple[str, str]]:

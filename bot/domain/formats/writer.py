@@ -18,15 +18,17 @@ def export(
     *,
     creator: str = "Sharify",
     date: datetime | None = None,
+    with_links: bool = True,
 ) -> bytes:
-    """The playlist as a file in `fmt`. `date` (when the playlist was made) goes into XSPF and JSPF."""
+    """The playlist as a file in `fmt`. `date` (when the playlist was made) goes into XSPF and JSPF.
+    `with_links=False` leaves out XSPF's per-platform search links (about 800 bytes a track)."""
     try:
         kind = Format(fmt)
     except ValueError as exc:
         raise InvalidInput(f"Unknown playlist format {fmt!r}; use one of {', '.join(Format)}.") from exc
     match kind:
         case Format.XSPF:
-            return xspf.write(playlist_name, description, tracks, creator=creator, date=date)
+            return xspf.write(playlist_name, description, tracks, creator=creator, date=date, with_links=with_links)
         case Format.JSPF:
             return jspf.write(playlist_name, description, tracks, creator=creator, date=date)
         case Format.M3U8:

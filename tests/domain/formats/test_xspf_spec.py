@@ -127,4 +127,9 @@ text = st.text(min_size=1, max_size=30)
 )
 def test_export_is_valid_xspf(items: list[ExportTrack], name: str, dated: bool) -> None:
     date = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC) if dated else None
-    check_xspf(export(name, "About it", items, Format.XSPF, date=date))
+    data = export(name, "About it", items, Format.XSPF, date=date)
+    check_xspf(data)
+    assert data.count(b"<link ") == 8 * len(items)
+    bare = export(name, "About it", items, Format.XSPF, date=date, with_links=False)
+    check_xspf(bare)
+    assert b"<link " not in bare
