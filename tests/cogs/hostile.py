@@ -51,7 +51,7 @@ HOSTILE = [
     "\\",  # a lone backslash: must not escape what the bot writes next
     "\\[a](https://evil.example)",
     "a" * 2500,
-    "[x](https://evil.example) " * 240,  # about 6,000 characters
+    "[x](https://evil.example) " * 230,  # 5,980 characters, just under a string option's 6,000
     "👨\u200d👩\u200d👧\u200d👦 family",
     "مرحبا بالعالم",
     "\ue000quoted\ue001 marker",

@@ -185,7 +185,7 @@ class PlaylistService:
     async def restore(self, actor: Actor, name: str) -> Playlist:
         trashed = await self._pl.get_by_name(actor.guild_id, text.name_key(name), deleted=True)
         if trashed is None:
-            raise NotFound(f'There is no playlist named "{name.strip()}" in the trash.')
+            raise NotFound(f"There is no playlist named {text.quoted(name.strip())} in the trash.")
         require_manage(actor, trashed)
         restored = await self._pl.restore(
             actor.guild_id, trashed.id, at=self._clock.now(), max_per_guild=self.limits.max_playlists
