@@ -12,7 +12,8 @@ renders), masked links ``[label](url)``, autolinks ``<https://...>``, mentions a
 (``||``), and at the start of a line headings (``#``), subtext (``-#``), lists (``-``, ``*``, ``1.``) and quotes
 (``>``, ``>>>``).
 
-The rules, applied in one ``str.translate`` pass (plus one anchored substitution for ordered lists):
+The rules, applied in one ``str.translate`` (skipped for plain printable ASCII) and one regex substitution (plus one
+anchored substitution for ordered lists):
 
 1. Dropped: bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and invisible format
    characters that can hide or split syntax from a reader (U+200B, U+2060-U+2064, U+206A-U+206F, U+FEFF,
@@ -50,22 +51,18 @@ DROPPED = (0x00AD, 0x180E, 0x200B, 0xFEFF, *range(0x202A, 0x202F), *range(0x2060
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]
 
 
-def _table(*, one_line: bool, label: bool) -> dict[int, str | None]:
+def _fold(*, one_line: bool) -> dict[int, str | None]:
     table: dict[int, str | None] = {c: " " for c in _CONTROLS}
     if not one_line:
         table[ord("\n")] = "\n"
         table[ord("\r")] = "\n"
-    table.update({c: None for c in DROPPED})
-    table.update({ord(c): "\\" + c for c in SPECIAL})
-    if label:
-        table[ord("[")] = "［"
-        table[ord("]")] = "］"
+    table.update(dict.fromkeys(DROPPED))
     return table
 
 
-_TABLES = {
-    (one_line, label): _table(one_line=one_line, label=label) for one_line in (True, False) for label in (True, False)
-}
+_FOLD = {one_line: _fold(one_line=one_line) for one_line in (True, False)}
+_BRACKETS = str.maketrans({"[": "［", "]": "］"})
+_SPECIAL = re.compile("[" + re.escape(SPECIAL) + "]")
 _ORDERED = re.compile(r"^([ \t]*\d+)\.", re.MULTILINE)
 
 
@@ -77,9 +74,13 @@ def inert(
     where: Literal["text", "label"] = "text",
 ) -> str:
     """`text` made inert for message content and embed text (or a masked link's label); see the module notes."""
-    if not one_line and "\r" in text:
-        text = text.replace("\r\n", "\n")
-    out = text.translate(_TABLES[one_line, where == "label"])
+    if not (text.isascii() and text.isprintable()):  # plain printable ASCII has nothing to drop or fold
+        if not one_line:
+            text = text.replace("\r\n", "\n")
+        text = text.translate(_FOLD[one_line])
+    if where == "label":
+        text = text.translate(_BRACKETS)
+    out = _SPECIAL.sub(r"\\\g<0>", text)
     if out[:1].isspace() or out[:1].isdigit() or not one_line:
         out = _ORDERED.sub(r"\1\\.", out)
     if limit is None or len(out) <= limit:
