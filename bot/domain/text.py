@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import QUOTE_CLOSE, QUOTE_OPEN, InvalidInput
 from bot.domain.models import Track
 
 NAME_MAX = 100
@@ -16,6 +16,13 @@ _SPACES = re.compile(r"\s+")
 _FEAT = re.compile(r"\s*[\(\[]?\b(?:feat\.?|ft\.?|featuring|with)\s+[^\)\]]*[\)\]]?", re.IGNORECASE)
 _PUNCT = re.compile(r"[^\w\s]")
 _SEPARATOR = re.compile(r"\s+(?:-{1,2}|–|—)\s+")
+
+
+def quoted(value: object) -> str:
+    """`value` marked as user- or Last.fm-supplied inside a user message, so the renderer quotes it, escapes it once
+    and clips it (any marker already in the value is removed first, so a value can't close its own quote)."""
+    raw = str(value).replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "")
+    return f"{QUOTE_OPEN}{raw}{QUOTE_CLOSE}"
 
 
 def _has_control(text: str) -> bool:

@@ -8,6 +8,7 @@ import discord
 
 from bot.domain.models import Entry, EventAction, Playlist, PlaylistEvent, PlaylistMode, Track
 from bot.domain.services.playlists import PlaylistPage
+from bot.sandbox.discord_sim.markdown import entities
 from cogs.common import duration, long_duration, safe
 from cogs.playlists import embeds
 
@@ -111,7 +112,7 @@ def test_user_text_is_markdown_escaped_and_mentions_defused():
     )
     d = embeds.playlist_page(page).to_dict()
     assert "\\*\\*bold\\*\\*" in d["title"]
-    assert "@everyone" not in d["title"]
+    assert "\\@everyone" in d["title"] and entities(d["title"]) == []  # escaped: shown as typed, never a pill
     assert "\\_under\\_" in d["description"] and "\\`code\\`" in d["description"]
 
 

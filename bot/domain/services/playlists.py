@@ -218,7 +218,7 @@ class PlaylistService:
     async def restore(self, actor: Actor, name: str) -> Playlist:
         trashed = await self._pl.get_by_name(actor.guild_id, text.name_key(name), deleted=True)
         if trashed is None:
-            raise NotFound(f'There is no playlist named "{name.strip()}" in the trash.')
+            raise NotFound(f"There is no playlist named {text.quoted(name.strip())} in the trash.")
         require_manage(actor, trashed)
         event = self._event(actor, trashed.id, EventAction.RESTORE, f'restored "{trashed.name}" from the trash')
         return await self._pl.restore(
