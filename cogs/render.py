@@ -21,10 +21,12 @@ anchored substitution for ordered lists):
 2. ``one_line=True`` (the default): every line break and control character (C0, C1, U+2028, U+2029) becomes a
    space, so one value can never start a new line (a heading, quote or list) or run into the next entry.
    ``one_line=False`` keeps line feeds (CR LF and CR become LF) and folds the other controls to a space.
-3. Every character Discord's markdown gives meaning to is backslash-escaped: ``\\ * _ ~ ` | > < # - [ ] ( ) : @``.
+3. Every character Discord's markdown gives meaning to anywhere is backslash-escaped: ``\\ * _ ~ ` | < [ ] ( ) : @``.
    ``:`` so ``https://`` never autolinks; ``<`` so no angle-bracket entity parses; ``@`` so ``@everyone`` and
-   ``@here`` stay plain; ``# - >`` so no heading, subtext, list or quote starts; ``|`` spoilers; backtick code;
-   ``[ ] ( )`` links. A line that starts with ``1.`` gets its dot escaped too (``1\\.``), so no ordered list starts.
+   ``@here`` stay plain; ``|`` spoilers; backtick code; ``[ ] ( )`` links. ``# - >`` only mean something first on
+   a line (heading, subtext, list, quote): they are escaped where a line of the value starts, and so is the dot of
+   a line that starts with ``1.`` (``1\\.``), so no ordered list starts. (Mid-line they stay as typed, so
+   "AC/DC - Back in Black" reads the same in the raw text.)
 4. ``where="label"``: the text is for the inside of ``[...]``. Discord's link rule matches the label with a regular
    expression that does not honour escapes for brackets, so ``[`` and ``]`` become the fullwidth ``［`` ``］``
    there (never a bracket the link rule could pair); everything else is as in rule 3.
@@ -46,7 +48,8 @@ MESSAGE_MAX = 2000  # Discord's limit for message content
 QUOTED_MAX = 200  # a user value quoted inside a bot sentence
 ELLIPSIS = "…"
 
-SPECIAL = "\\*_~`|><#-[]():@"
+SPECIAL = "\\*_~`|<[]():@"  # everywhere
+LINE_START = "#->"  # only where a line starts: a heading, subtext, list or quote needs to be first
 DROPPED = (0x00AD, 0x180E, 0x200B, 0xFEFF, *range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x2070))
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]
 
@@ -64,6 +67,7 @@ _FOLD = {one_line: _fold(one_line=one_line) for one_line in (True, False)}
 _BRACKETS = str.maketrans({"[": "［", "]": "］"})
 _SPECIAL = re.compile("[" + re.escape(SPECIAL) + "]")
 _ORDERED = re.compile(r"^([ \t]*\d+)\.", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*)([" + re.escape(LINE_START) + "])", re.MULTILINE)
 
 
 def inert(
@@ -83,6 +87,8 @@ def inert(
     out = _SPECIAL.sub(r"\\\g<0>", text)
     if out[:1].isspace() or out[:1].isdigit() or not one_line:
         out = _ORDERED.sub(r"\1\\.", out)
+    if not one_line or out[:1] in " \t#->":
+        out = _LINE_START.sub(r"\1\\\2", out)
     if limit is None or len(out) <= limit:
         return out
     return clip_escaped(out, limit)

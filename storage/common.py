@@ -16,6 +16,7 @@ from pydantic_core import to_jsonable_python
 from bot.domain.errors import Conflict, LimitExceeded, NotFound
 from bot.domain.models import Entry, EventAction, NewEntry, NewEvent, PlaylistEvent
 from bot.domain.ordering import append_key, between
+from bot.domain.text import quoted
 
 KEY_RETRIES = 8  # attempts at a fresh order key when a concurrent writer took the one we chose
 MAX_KEY = "\U0010ffff"  # above every character: `prefix <= k < prefix + MAX_KEY` selects keys starting with prefix
@@ -107,7 +108,7 @@ def key_for_gap(position: int, neighbours: Sequence[str]) -> str:
 
 
 def name_taken(name: str) -> Conflict:
-    return Conflict(f'A playlist named "{name}" already exists on this server.')
+    return Conflict(f"A playlist named {quoted(name)} already exists on this server.")
 
 
 def playlist_missing() -> NotFound:

@@ -4,7 +4,7 @@ for any track, whatever platform the member uses."""
 from __future__ import annotations
 
 from typing import NamedTuple
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from bot.domain.models import Track
 
@@ -27,6 +27,8 @@ PLATFORMS = (
 )
 LASTFM_HOME = "https://www.last.fm/"
 _LASTFM_SEARCH = "https://www.last.fm/search/tracks?q={query}"
+_LASTFM_TRACK = "https://www.last.fm/music/{artist}/_/{title}"
+_LASTFM_HOSTS = frozenset({"www.last.fm", "last.fm"})
 
 
 def search_links(track: Track) -> list[tuple[Platform, str]]:
@@ -39,9 +41,20 @@ def search_links(track: Track) -> list[tuple[Platform, str]]:
 def platform_links(track: Track) -> list[tuple[str, str]]:
     """(platform, url) pairs: Last.fm's own page when known, then a search on each platform."""
     links = [(platform.name, url) for platform, url in search_links(track)]
-    if track.url:
-        links.insert(0, ("Last.fm", track.url))
+    if (page := lastfm_page(track)) is not None:
+        links.insert(0, ("Last.fm", page))
     return links
+
+
+def lastfm_page(track: Track) -> str | None:
+    """The track's Last.fm page when Last.fm knows the track (it gave a URL), built by Sharify: a URL is linked only
+    when Sharify made it, so an odd URL in an upstream answer can never become a link in a message."""
+    if not track.url:
+        return None
+    parts = urlsplit(track.url)
+    if parts.scheme == "https" and parts.hostname in _LASTFM_HOSTS and not (parts.query or parts.fragment):
+        return f"https://www.last.fm{quote(parts.path, safe='/%+:')}"
+    return _LASTFM_TRACK.format(artist=quote_plus(track.artist), title=quote_plus(track.title))
 
 
 def track_page(track: Track) -> str:

@@ -25,6 +25,11 @@ def quoted(value: object) -> str:
     return f"{QUOTE_OPEN}{raw}{QUOTE_CLOSE}"
 
 
+def plain(message: str) -> str:
+    """A message with its marked values shown in plain quotes: for logs and anything that is not Discord."""
+    return message.replace(QUOTE_OPEN, '"').replace(QUOTE_CLOSE, '"')
+
+
 def _has_control(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in text)
 

@@ -224,7 +224,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         actor = await self._actor(interaction)
         user_id = member.id if member else None
         event = await within_deadline(interaction, self.playlists.undo(actor, name, user_id=user_id))
-        await send(interaction, f"Undone: {clip(discord.utils.escape_markdown(event.summary), 1800)}")
+        await send(interaction, f"Undone: {safe(event.summary, 1800)}")
 
     @collaborators.command(name="add", description="Let a member or a role edit a collaborative playlist")
     @app_commands.autocomplete(name=playlist_names)

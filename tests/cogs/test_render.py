@@ -59,9 +59,13 @@ def test_the_hostile_corpus_is_hostile():
         ("Daft Punk", "Daft Punk"),
         ("AC/DC", "AC/DC"),
         ("Mr. Brightside", "Mr. Brightside"),
-        ("Jay-Z", "Jay\\-Z"),
+        ("Jay-Z", "Jay-Z"),  # a dash means something only first on a line
+        ("- item", "\\- item"),
+        ("-# small", "\\-# small"),
+        ("> quote", "\\> quote"),
+        ("a > b # c", "a > b # c"),
         ("@everyone", "\\@everyone"),
-        ("<@123>", "\\<\\@123\\>"),
+        ("<@123>", "\\<\\@123>"),
         ("https://x.example", "https\\://x.example"),
         ("a\\b", "a\\\\b"),
         ("# big", "\\# big"),
@@ -147,7 +151,7 @@ def test_concatenated_values_stay_inert(parts: list[str]):
 def test_render_user_message_escapes_quoted_values_once_and_keeps_the_bots_wording():
     message = f"There is no playlist named {text.quoted('<@1> [x](https://evil.example)')} in the **trash**."
     out = render_user_message(message)
-    assert out == 'There is no playlist named "\\<\\@1\\> \\[x\\]\\(https\\://evil.example\\)" in the **trash**.'
+    assert out == 'There is no playlist named "\\<\\@1> \\[x\\]\\(https\\://evil.example\\)" in the **trash**.'
     assert entities(out) == []
 
 
@@ -162,7 +166,7 @@ def test_render_user_message_clips_values_and_the_whole_message():
 def test_a_value_cannot_close_its_own_quote():
     sneaky = "a\ue001 <@1> \ue000b"
     out = render_user_message(f"x {text.quoted(sneaky)} y")
-    assert out == 'x "a \\<\\@1\\> b" y' and entities(out) == []
+    assert out == 'x "a \\<\\@1> b" y' and entities(out) == []
     assert render_user_message("stray \ue001 marker \ue000 end") == "stray  marker  end"
 
 

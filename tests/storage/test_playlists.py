@@ -7,6 +7,7 @@ import pytest
 from bot.domain.errors import Conflict, LimitExceeded, NotFound
 from bot.domain.models import Playlist, PlaylistMode
 from bot.domain.ports.storage import Storage
+from bot.domain.text import plain
 from tests.storage.helpers import BIG, G1, G2, OWNER, T0, at, new_entries, new_playlist, playlist_with
 
 
@@ -34,7 +35,7 @@ async def test_create_conflict_is_case_insensitive_and_live_only(storage: Storag
     first = await storage.playlists.create(new_playlist("Road Trip"), max_per_guild=BIG)
     with pytest.raises(Conflict) as info:
         await storage.playlists.create(new_playlist("ROAD TRIP"), max_per_guild=BIG)
-    assert info.value.user_message == 'A playlist named "ROAD TRIP" already exists on this server.'
+    assert plain(info.value.user_message) == 'A playlist named "ROAD TRIP" already exists on this server.'
     await storage.playlists.create(new_playlist("Road Trip", guild_id=G2), max_per_guild=BIG)  # other guild: fine
     await storage.playlists.soft_delete(G1, first.id, at=at(1))
     again = await storage.playlists.create(new_playlist("road trip"), max_per_guild=BIG)  # trash does not block
@@ -140,7 +141,7 @@ async def test_restore_conflict_and_limit(storage: Storage) -> None:
     await storage.playlists.create(new_playlist("road trip"), max_per_guild=BIG)
     with pytest.raises(Conflict) as info:
         await storage.playlists.restore(G1, old.id, at=at(2), max_per_guild=BIG)
-    assert '"Road Trip"' in info.value.user_message
+    assert '"Road Trip"' in plain(info.value.user_message)
     other = await storage.playlists.create(new_playlist("Other"), max_per_guild=BIG)
     await storage.playlists.soft_delete(G1, other.id, at=at(3))
     with pytest.raises(LimitExceeded):

@@ -89,7 +89,7 @@ class PlaylistService:
     async def get(self, guild_id: int, name: str) -> Playlist:
         found = await self._pl.get_by_name(guild_id, text.name_key(name))
         if found is None:
-            raise NotFound(f'There is no playlist named "{text.clean_line(name, what="name", max_len=200)}" here.')
+            raise NotFound(f"There is no playlist named {text.quoted(name.strip())} here.")
         return found
 
     async def playlists(self, guild_id: int, *, trash: bool = False) -> list[Playlist]:
@@ -275,7 +275,7 @@ class PlaylistService:
             if len(matches) > 1:
                 raise InvalidInput("Several tracks match that; pick one from the list or give its position.")
         if entry is None:
-            raise NotFound(f'"{playlist.name}" has no such track (it has {playlist.track_count}).')
+            raise NotFound(f"{text.quoted(playlist.name)} has no such track (it has {playlist.track_count}).")
         return entry
 
     async def remove(self, actor: Actor, name: str, choice: str) -> Entry:
@@ -345,7 +345,9 @@ class PlaylistService:
         if playlist is None:
             raise NotFound("That playlist no longer exists, so the change can't be undone.")
         if playlist.deleted_at is not None and event.action is not EventAction.DELETE:
-            raise NotFound(f'"{playlist.name}" is in the trash: restore it first with `/playlist restore`, then undo.')
+            raise NotFound(
+                f"{text.quoted(playlist.name)} is in the trash: restore it first with `/playlist restore`, then undo."
+            )
         if event.action in (EventAction.ADD, EventAction.REMOVE, EventAction.MOVE, EventAction.DEDUPE):
             require_edit(actor, playlist)
         else:
