@@ -74,7 +74,9 @@ class PlaylistService:
         return [p.name for p in found]
 
     async def page(self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
-        playlist = await self.get(guild_id, name)
+        return await self._page(guild_id, await self.get(guild_id, name), page, size)
+
+    async def _page(self, guild_id: int, playlist: Playlist, page: int, size: int) -> PlaylistPage:
         stats = await self._pl.stats(guild_id, playlist.id)
         pages = max(1, math.ceil(stats.total / size))
         page = min(max(page, 1), pages)
@@ -356,6 +358,14 @@ class PlaylistService:
                 at=self._clock.now(),
             )
         )
+
+    async def page_of(self, guild_id: int, playlist_id: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
+        """A page of the playlist with this id on this server: what a pager button asks for, so a rename or a new
+        playlist under the old name doesn't change which playlist it shows."""
+        playlist = await self._pl.get(guild_id, playlist_id)
+        if playlist is None or playlist.deleted_at is not None:
+            raise NotFound("That playlist was deleted or moved to the trash; `/playlist list` shows what's here.")
+        return await self._page(guild_id, playlist, page, size)
 
 
 def _describe(track: Track) -> str:
