@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.models import Playlist
-from bot.domain.services.playlists import PlaylistPage, PlaylistService
+from bot.domain.services.playlists import Limits, PlaylistPage, PlaylistService
 from cogs.playlists.views import TEMPLATE, PageButton, targets
 from storage.common import new_id
 
@@ -75,3 +75,14 @@ async def test_a_click_rebuilds_its_button_from_the_custom_id_alone() -> None:
     item = await bound.from_custom_id(None, None, match)  # type: ignore[arg-type]
     assert (type(item), item.playlist_id, item.page, item.which) == (bound, pid, 7, "p")
     assert item.playlists is bound.playlists is not PageButton.playlists
+
+
+def test_template_accepts_ids_from_both_stores() -> None:
+    assert re.fullmatch(TEMPLATE, f"sharify:pg:{new_id()}:12:n")
+    assert not re.fullmatch(TEMPLATE, "sharify:pg:not-an-id:1:n")
+    assert not re.fullmatch(TEMPLATE, f"sharify:pg:{new_id()}:١:n")  # non-ASCII digits are not page numbers
+
+
+def test_limits_default_keeps_pages_within_the_template() -> None:
+    # the template bounds a page number to 7 digits; the largest playlist has far fewer pages
+    assert Limits().max_tracks // 10 < 10**7

@@ -4,10 +4,10 @@ another server's playlist, and nothing is kept alive per message."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import gc
-import re
 from collections.abc import AsyncIterator
 
 import discord
@@ -16,12 +16,10 @@ import pytest
 from bot.config import Settings
 from bot.domain.models import Track
 from bot.domain.permissions import Actor
-from bot.domain.services.playlists import Limits
 from bot.sandbox.discord_sim import DiscordSimulator, SimGuild, SimMember
 from bot.sandbox.harness import sharify_on
 from bot.tree import UNEXPECTED
-from cogs.playlists.views import TEMPLATE
-from storage.common import new_id  # the one id maker of the SQLite and MongoDB adapters
+from cogs.playlists import views
 
 pytestmark = pytest.mark.e2e
 
@@ -141,12 +139,6 @@ async def test_a_button_carrying_another_servers_playlist_finds_nothing(world):
     assert "Lounge only" not in forged.text() and "Lounge only" not in there.embeds[0]["description"]
 
 
-def test_template_accepts_ids_from_both_stores():
-    assert re.fullmatch(TEMPLATE, f"sharify:pg:{new_id()}:12:n")
-    assert not re.fullmatch(TEMPLATE, "sharify:pg:not-an-id:1:n")
-    assert not re.fullmatch(TEMPLATE, f"sharify:pg:{new_id()}:١:n")  # non-ASCII digits are not page numbers
-
-
 async def test_shows_keep_no_view_alive(world):
     await filled(world, "Chill", 25)
     for _ in range(3):
@@ -158,6 +150,29 @@ async def test_shows_keep_no_view_alive(world):
     gc.collect()
     after = sum(isinstance(o, discord.ui.View) for o in gc.get_objects())
     assert after - before <= 1, (before, after)
+
+
+async def test_a_slow_page_defers_then_updates_the_same_message(world, monkeypatch):
+    await filled(world, "Chill", 15)
+    service = world.app.services.playlists
+    page_of = service.page_of
+
+    async def slow_page_of(*args: object, **kwargs: object):
+        for _ in range(50):  # a store that answers after the click's budget (yields only, no wall-clock sleep)
+            await asyncio.sleep(0)
+        return await page_of(*args, **kwargs)
+
+    monkeypatch.setattr(service, "page_of", slow_page_of)
+    monkeypatch.setattr(views, "CLICK_BUDGET", 0.0)
+    r = await world.run(world.alice, "playlist show", name="Chill")
+    r2 = await world.sim.click(r, "Next")
+    assert r2.deferred and not r2.ephemeral
+    assert "Page 2/2" in footer(r) and "Song 15" in r.embeds[0]["description"]
+    await world.run(world.alice, "playlist delete", name="Chill")
+    gone = await world.sim.click(r, "Prev")
+    assert gone.deferred
+    assert any(m.ephemeral and "deleted or moved" in m.content for m in gone.messages), gone.messages
+    assert "Page 2/2" in footer(r)
 
 
 @contextlib.asynccontextmanager
@@ -185,8 +200,3 @@ async def test_buttons_work_after_the_bot_restarts_on_the_same_data(settings: Se
             assert "Page 2/3" in footer(r2) and "Song 20" in r2.embeds[0]["description"]
             r3 = await sim.click(r, "Last")
             assert "Page 3/3" in footer(r3) and "Song 25" in r3.embeds[0]["description"]
-
-
-def test_limits_default_keeps_pages_within_the_template():
-    # the template bounds a page number to 7 digits; the largest playlist has far fewer pages
-    assert Limits().max_tracks // 10 < 10**7
