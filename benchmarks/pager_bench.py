@@ -5,9 +5,10 @@ A playlist of three pages is shown SHOWS times in a row (so each reply carries t
 memory is measured before and after, both with tracemalloc (Python allocations still alive) and as the resident set
 size (RSS, from /proc), and again after a full garbage collection. The per-show growth is (after - before) / SHOWS.
 
-The simulator's own records of what happened (its messages, interactions, request log and gateway replay history)
-are cleared after every batch: they would otherwise grow with every show and be counted against the bot. The bot is warmed up first with
-WARMUP shows, so caches that fill once (discord.py's message cache, SQLite's page cache) are full before measuring.
+The simulator's own records of what happened (its messages, interactions, request log and gateway replay
+history) are cleared after every batch: they would otherwise grow with every show and be counted against the bot.
+The bot is warmed up first with WARMUP shows, so caches that fill once (discord.py's message cache, SQLite's page
+cache) are full before measuring.
 
     .venv/bin/python benchmarks/pager_bench.py [--shows 5000] [--warmup 1100] [--no-tracemalloc]
 
