@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import sys
 from collections.abc import AsyncIterator
 
 import discord
@@ -19,7 +20,6 @@ from bot.domain.permissions import Actor
 from bot.sandbox.discord_sim import DiscordSimulator, SimGuild, SimMember
 from bot.sandbox.harness import sharify_on
 from bot.tree import UNEXPECTED
-from cogs.playlists import views
 
 pytestmark = pytest.mark.e2e
 
@@ -163,7 +163,8 @@ async def test_a_slow_page_defers_then_updates_the_same_message(world, monkeypat
         return await page_of(*args, **kwargs)
 
     monkeypatch.setattr(service, "page_of", slow_page_of)
-    monkeypatch.setattr(views, "CLICK_BUDGET", 0.0)
+    # the bot loads its extensions afresh (and drops them on close): patch the module its buttons run in now
+    monkeypatch.setattr(sys.modules["cogs.playlists.views"], "CLICK_BUDGET", 0.0)
     r = await world.run(world.alice, "playlist show", name="Chill")
     r2 = await world.sim.click(r, "Next")
     assert r2.deferred and not r2.ephemeral
