@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,7 +13,7 @@ from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService, Playing, Resolved
-from bot.domain.services.playlists import PlaylistPage, PlaylistService
+from bot.domain.services.playlists import PlaylistService
 from cogs.common import (
     LASTFM_BUDGET,
     actor_of,
@@ -23,7 +26,7 @@ from cogs.common import (
     within_deadline,
 )
 from cogs.playlists import embeds
-from cogs.playlists.views import PagerView
+from cogs.playlists.views import PageButton
 
 Choice = app_commands.Choice
 MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
@@ -98,15 +101,15 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     @app_commands.command(name="show", description="Show a playlist's tracks")
     @app_commands.autocomplete(name=playlist_names)
     async def show(self, interaction: discord.Interaction, name: str, page: app_commands.Range[int, 1] = 1) -> None:
-        guild_id = interaction.guild_id or 0
-        first = await within_deadline(interaction, self.playlists.page(guild_id, name, page))
+        first = await within_deadline(interaction, self.playlists.page(interaction.guild_id or 0, name, page))
+        view = self.pager.row_for(first)
+        pager: dict[str, Any] = {"view": view} if view else {}  # one page: no buttons
+        await send(interaction, embed=embeds.playlist_page(first), **pager)
 
-        async def fetch(n: int) -> PlaylistPage:
-            return await self.playlists.page(guild_id, first.playlist.name, n)
-
-        view = PagerView(owner_id=interaction.user.id, fetch=fetch, page=first)
-        view.interaction = interaction
-        await send(interaction, embed=embeds.playlist_page(first), view=view)
+    @functools.cached_property
+    def pager(self) -> type[PageButton]:
+        """The pager's button type, bound to this cog's service; setup registers it with the bot."""
+        return PageButton.bound(self.playlists)
 
     @app_commands.command(name="rename", description="Rename a playlist")
     @app_commands.autocomplete(name=playlist_names)

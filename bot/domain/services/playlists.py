@@ -100,7 +100,17 @@ class PlaylistService:
         return [p.name for p in found]
 
     async def page(self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
-        playlist = await self.get(guild_id, name)
+        return await self._page(guild_id, await self.get(guild_id, name), page, size)
+
+    async def page_of(self, guild_id: int, playlist_id: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
+        """A page of the playlist with this id on this server: what a pager button asks for, so a rename or a new
+        playlist under the old name doesn't change which playlist it shows."""
+        playlist = await self._pl.get(guild_id, playlist_id)
+        if playlist is None or playlist.deleted_at is not None:
+            raise NotFound("That playlist was deleted or moved to the trash; `/playlist list` shows what's here.")
+        return await self._page(guild_id, playlist, page, size)
+
+    async def _page(self, guild_id: int, playlist: Playlist, page: int, size: int) -> PlaylistPage:
         # The page number is clamped by the count on the playlist; totals and the page are then read together.
         page = min(max(page, 1), max(1, math.ceil(playlist.track_count / size)))
         start = (page - 1) * size
