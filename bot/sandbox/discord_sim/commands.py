@@ -115,6 +115,31 @@ def validate_commands(commands: Sequence[JSON]) -> None:
     errors.raise_if_any()
 
 
+PLACEHOLDER_DESCRIPTION = "…"  # what discord.py sends when a command or parameter has no description
+
+
+def placeholder_descriptions(commands: Sequence[JSON]) -> tuple[list[str], JSON]:
+    """Commands and options still described by discord.py's placeholder: names (``/cmd sub option``) and errors.
+
+    Discord accepts the placeholder, so the spec can't catch it; users see "…" in the command picker. A separate
+    check (``strict_descriptions``) makes it a rejected sync.
+    """
+    errors = FormErrors()
+    found: list[str] = []
+
+    def visit(node: JSON, trail: tuple[str, ...], path: tuple[str | int, ...]) -> None:
+        if node.get("description") == PLACEHOLDER_DESCRIPTION:
+            found.append("/" + " ".join(trail))
+            errors.add((*path, "description"), "PLACEHOLDER_DESCRIPTION", "Describe this: users see only '…'")
+        for index, option in enumerate(node.get("options") or []):
+            visit(option, (*trail, str(option.get("name"))), (*path, "options", index))
+
+    for index, command in enumerate(commands if isinstance(commands, list) else []):
+        if int(command.get("type") or 1) == 1:
+            visit(command, (str(command.get("name")),), (index,))
+    return found, errors.nested()
+
+
 Resolve = Callable[[int, Any], str]
 """Turns a test value for an entity option (user, channel, role, mentionable, attachment) into its id string,
 recording the matching ``resolved`` entry as a side effect."""

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import validation
-from .commands import validate_commands
+from .commands import placeholder_descriptions, validate_commands
 from .model import (
     EPHEMERAL,
     JSON,
@@ -85,6 +85,8 @@ class SimState:
     requests: list[RequestRecord] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     missed_deadlines: list[MissedDeadline] = field(default_factory=list)
+    strict_descriptions: bool = False
+    placeholder_descriptions: list[str] = field(default_factory=list)
 
     # -- lookups -------------------------------------------------------------------------------------------------
 
@@ -205,6 +207,10 @@ class SimState:
 
     def sync_commands(self, guild_id: int | None, definitions: list[JSON]) -> list[JSON]:
         validate_commands(definitions)
+        found, errors = placeholder_descriptions(definitions)
+        if found and self.strict_descriptions:
+            raise DiscordAPIError(400, 50035, "Invalid Form Body", errors, kind="description")
+        self.placeholder_descriptions.extend(f for f in found if f not in self.placeholder_descriptions)
         previous = {(c.get("type", 1), c["name"]): c["id"] for c in self.commands.get(guild_id, [])}
         stored: list[JSON] = []
         for definition in definitions:

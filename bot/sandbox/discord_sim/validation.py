@@ -32,12 +32,13 @@ EMBED_TEXT_LIMITS = {"title": 256, "description": 4096}
 class DiscordAPIError(Exception):
     """An error reply in Discord's JSON form; the REST layer turns it into the HTTP response."""
 
-    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None, *, kind: str = "rule") -> None:
         super().__init__(f"{status} {code} {message} {errors or ''}".strip())
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors
+        self.kind = kind  # "spec": Discord's OpenAPI schema; "rule": a limit the spec can't express; "description"
 
     def body(self) -> JSON:
         data: JSON = {"code": self.code, "message": self.message}
