@@ -2,7 +2,8 @@
 
 The spec decides first. When it rejects a body, the simulator's own rules (:mod:`.validation`, :mod:`.commands`:
 the limits the spec can't express or states more loosely than Discord enforces) run on the same body and their
-findings join the same ``errors`` object, because Discord reports every broken field of a form in one 50035.
+findings for the fields the spec did not flag join the same ``errors`` object, because Discord reports every
+broken field of a form in one 50035.
 When the spec accepts a body, those rules still run later in the handlers, as before.
 """
 
@@ -26,14 +27,19 @@ MESSAGE_BODIES = (
 )
 
 
-def merge(into: JSON, other: JSON) -> JSON:
-    """Deep-merge two Discord ``errors`` objects (``_errors`` lists are joined without repeats)."""
+def merge(into: JSON, other: JSON, *, fill_only: bool = False) -> JSON:
+    """Deep-merge two Discord ``errors`` objects (``_errors`` lists are joined without repeats).
+
+    ``fill_only``: ``other`` only adds errors for fields ``into`` has none for (one verdict per field).
+    """
     for key, value in other.items():
         if key == "_errors":
+            if fill_only and into.get("_errors"):
+                continue
             known = into.setdefault("_errors", [])
             known.extend(item for item in value if item not in known)
         elif isinstance(value, dict):
-            merge(into.setdefault(key, {}), value)
+            merge(into.setdefault(key, {}), value, fill_only=fill_only)
     return into
 
 
@@ -66,6 +72,6 @@ def check(sim_route: str, method: str, body: Any) -> JSON | None:
     """
     errors = openapi.check_request(sim_route, method, body)
     if errors:
-        merged = merge(merge({}, errors), _rule_errors(sim_route, body))
+        merged = merge(merge({}, errors), _rule_errors(sim_route, body), fill_only=True)
         raise DiscordAPIError(400, 50035, "Invalid Form Body", merged, kind="spec")
     return errors

@@ -255,13 +255,13 @@ def _flatten(error: Any) -> Iterator[Any]:
     for sub in error.context:
         variants[sub.relative_schema_path[0]].append(sub)
     if all(e.validator in ("enum", "const") and not e.relative_path for e in error.context):
-        values = sorted({v for e in error.context for v in _values(e)}, key=str)  # a union of consts: an enum
+        values = sorted({v for e in error.context for v in _values(e)}, key=_order)  # a union of consts: an enum
         yield _Synthetic(error, (), "BASE_TYPE_CHOICES", f"Value must be one of {_choices(values)}.")
         return
     meant = [errs for errs in variants.values() if not any(_is_tag_miss(e) for e in errs)]
     if not meant:
         tags = sorted({v for errs in variants.values() for e in errs if list(e.relative_path) == ["type"]
-                       and e.validator in ("enum", "const") for v in _values(e)}, key=str)  # fmt: skip
+                       and e.validator in ("enum", "const") for v in _values(e)}, key=_order)  # fmt: skip
         if tags:  # no variant has this ``type``: Discord names the allowed values
             yield _Synthetic(error, ("type",), "BASE_TYPE_CHOICES", f"Value must be one of {_choices(tags)}.")
             return
@@ -370,3 +370,7 @@ def check_request(sim_route: str, method: str, body: Any) -> JSON | None:
     """Validate a request body for a simulator route; None if the operation takes no JSON body."""
     pointer = request_schema_pointer(SPEC_PATHS[sim_route], method)
     return None if pointer is None else check(pointer, body)
+
+
+def _order(value: Any) -> tuple[str, Any]:
+    return type(value).__name__, value
