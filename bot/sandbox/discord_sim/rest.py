@@ -206,7 +206,7 @@ class RestAPI:
     # -- handlers ------------------------------------------------------------------------------------------------
 
     async def me(self, request: web.Request) -> web.Response:
-        return json_response(200, {**self.state.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0})
+        return json_response(200, {**self.state.bot.payload(), "verified": True, "mfa_enabled": False, "locale": "en-US"})
 
     async def application(self, request: web.Request) -> web.Response:
         bot = self.state.bot
@@ -225,6 +225,16 @@ class RestAPI:
                 "team": None,
                 "summary": "",
                 "bot": bot.payload(),
+                "type": None,
+                "flags_new": "0",
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "approximate_guild_count": len(self.state.guilds),
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "eligible_oauth2_scopes": ["bot", "applications.commands"],
             },
         )
 

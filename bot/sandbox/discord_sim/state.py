@@ -22,6 +22,7 @@ from .model import (
     SimMessage,
     SimUser,
     Snowflakes,
+    numbered,
     utcnow,
 )
 from .records import (
@@ -145,7 +146,7 @@ class SimState:
             author=self.bot,
             content=str(payload.get("content") or ""),
             embeds=list(payload.get("embeds") or []),
-            components=list(payload.get("components") or []),
+            components=numbered(list(payload.get("components") or [])),
             flags=int(payload.get("flags") or 0) if flags is None else flags,
             tts=bool(payload.get("tts")),
             webhook_id=self.bot.id if interaction else None,
@@ -174,7 +175,7 @@ class SimState:
         validation.check_message({**merged, "_files": files or payload.get("attachments")}, base=base)
         message.content = str(merged.get("content") or "")
         message.embeds = list(merged.get("embeds") or [])
-        message.components = list(merged.get("components") or [])
+        message.components = numbered(list(merged.get("components") or []))
         if "flags" in payload:
             keep = message.flags & EPHEMERAL
             message.flags = (int(payload.get("flags") or 0) & ~LOADING) | keep
@@ -222,6 +223,8 @@ class SimState:
                 "application_id": str(self.bot.id),
                 "version": str(self.ids.next()),
                 "description": definition.get("description", ""),
+                # Discord fills in the default (guild install) when a sync sends null (ApplicationCommandResponse)
+                "integration_types": definition.get("integration_types") or [0],
             }
             if guild_id is not None:
                 command["guild_id"] = str(guild_id)
@@ -262,7 +265,8 @@ class SimState:
                 response_message_loading=kind == 5,
                 response_message_ephemeral=original.ephemeral,
             )
-        response["resource"] = resource
+        if kind in (4, 7):  # the spec's callback resources are messages (4, 7) and activities (12) only
+            response["resource"] = resource
         return response
 
     def _check_deadline(self, record: InteractionRecord, now: float) -> None:
