@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import discord
@@ -14,6 +15,7 @@ from bot.sandbox.discord_sim.faults import Faults
 from bot.sandbox.discord_sim.model import SimUser
 from bot.sandbox.discord_sim.rest import API_PREFIX, RestAPI
 from bot.sandbox.discord_sim.state import SimState
+from bot.sandbox.transcript import json_records
 
 from .conftest import make_bot
 
@@ -104,7 +106,9 @@ CORPUS: list[tuple[str, str, str, Any, dict[str, Any]]] = [
         {
             "data": {
                 "custom_id": _leaf("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."),
-                "components": {"0": {"components": _leaf("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")}},
+                "components": {
+                    "0": {"components": _leaf("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")}
+                },
             }
         },
     ),
@@ -161,7 +165,9 @@ CORPUS: list[tuple[str, str, str, Any, dict[str, Any]]] = [
         {
             "data": {
                 "custom_id": _leaf("BASE_TYPE_REQUIRED", "This field is required"),
-                "components": {"0": {"components": {"0": {"custom_id": _leaf("BASE_TYPE_REQUIRED", "This field is required")}}}},
+                "components": {
+                    "0": {"components": {"0": {"custom_id": _leaf("BASE_TYPE_REQUIRED", "This field is required")}}}
+                },
             }
         },
     ),
@@ -290,3 +296,13 @@ async def test_placeholder_descriptions_are_listed_and_rejected_when_strict(guil
         assert violation.errors[str(nodoc)]["options"]["0"]["description"]["_errors"][0]["code"] == (
             "PLACEHOLDER_DESCRIPTION"
         )
+
+
+async def test_sandbox_json_shows_the_spec_verdict(sim: DiscordSimulator, guild: SimGuild, bot):
+    rejected = await sim.command(guild, "alice", "long", size=2001)
+    (record,) = [json.loads(r) for r in json_records(rejected, line="/long", user="alice", guild="Lounge")]
+    assert record["kind"] == "rejected" and record["code"] == 50035
+    assert record["spec"]["data"]["content"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+    fine = await sim.command(guild, "alice", "echo", text="hi")
+    (message,) = [json.loads(r) for r in json_records(fine, line="/echo", user="alice", guild="Lounge")]
+    assert message["kind"] == "message" and message["spec"] == "valid"

@@ -14,6 +14,9 @@ JSON = dict[str, Any]
 NAME_RE = re.compile(r"^[-_\w\d\u0901-\u097D\u0E00-\u0E7F]{1,32}$")
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
+# The spec (ApplicationCommandUpdateRequest) gives the description only a maximum of 100 and lets it be null;
+# Discord requires 1-100 characters for CHAT_INPUT commands and options (application-commands.mdx:31, :73), so the
+# lower bound is checked here. The 8000-character total and the per-type counts are beyond the spec too.
 MAX_TOTAL_CHARS = 8000
 MAX_PER_TYPE = {1: 100, 2: 15, 3: 15}
 

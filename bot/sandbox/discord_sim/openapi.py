@@ -162,9 +162,9 @@ def _snowflake_type(validator: Any, types: Any, instance: Any, schema: JSON) -> 
     example sends ``"attachments": [{"id": 0, ...}]`` (discord-api-docs ``reference.mdx``, "Uploading Files"), and
     discord.py sends exactly that. Responses stay strict (see :func:`response_validator`).
     """
-    if schema.get("format") == "snowflake" and isinstance(instance, int) and not isinstance(instance, bool):
-        if instance >= 0:
-            return
+    snowflake = schema.get("format") == "snowflake"
+    if snowflake and isinstance(instance, int) and not isinstance(instance, bool) and instance >= 0:
+        return
     yield from _type_keyword()(validator, types, instance, schema)
 
 
@@ -213,7 +213,9 @@ def response_schema_pointer(spec_path: str, method: str, status: int = 200) -> s
     response = (op or {}).get("responses", {}).get(str(status)) or {}
     if "application/json" not in response.get("content", {}):
         return None
-    return _pointer("paths", spec_path, method.lower(), "responses", str(status), "content", "application/json", "schema")
+    return _pointer(
+        "paths", spec_path, method.lower(), "responses", str(status), "content", "application/json", "schema"
+    )
 
 
 @functools.cache

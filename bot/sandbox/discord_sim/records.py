@@ -54,7 +54,9 @@ class Violation:
     """``"spec"`` (Discord's OpenAPI schema), ``"rule"`` (a limit the spec can't express) or ``"description"``."""
 
     def __str__(self) -> str:
-        return f"{self.status}/{self.code} {self.message} on {self.method} {self.path} ({self.kind}): {self.errors or ''}"
+        return (
+            f"{self.status}/{self.code} {self.message} on {self.method} {self.path} ({self.kind}): {self.errors or ''}"
+        )
 
 
 @dataclass

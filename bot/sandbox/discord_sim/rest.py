@@ -206,7 +206,9 @@ class RestAPI:
     # -- handlers ------------------------------------------------------------------------------------------------
 
     async def me(self, request: web.Request) -> web.Response:
-        return json_response(200, {**self.state.bot.payload(), "verified": True, "mfa_enabled": False, "locale": "en-US"})
+        return json_response(
+            200, {**self.state.bot.payload(), "verified": True, "mfa_enabled": False, "locale": "en-US"}
+        )
 
     async def application(self, request: web.Request) -> web.Response:
         bot = self.state.bot
