@@ -78,7 +78,8 @@ whose commands or options keep discord.py's placeholder description (kind ``"des
 listed in ``sim.placeholder_descriptions``.
 
 Rules enforced on top of the spec, where it is silent or looser than Discord (discord-protocol.md §5): 3 s
-first-response deadline (404/10062, recorded), double initial response (400/40060), content 2000, 10 embeds and every embed limit incl. the 6000 total, 5 action rows, 5 buttons per row,
+first-response deadline (404/10062, recorded), double initial response (400/40060), content 2000, 10 embeds and
+every embed limit incl. the 6000 total, 5 action rows, 5 buttons per row,
 select 25 options, button label 80, custom_id 1-100 and unique, modal title 45 and 1-5 components, autocomplete
 25 choices and 100-char names/values, empty messages (50006), command definitions on sync (names, descriptions,
 25 options/choices/subcommands, 8000 characters, option order, nesting). Unknown routes get 404 code 0 and a log.
