@@ -6,9 +6,10 @@ on first use, then cached for the process). Failures are translated into Discord
 shape: errors nested by JSON path, leaves ``{"_errors": [{"code", "message"}]}``.
 
 Speed: the spec describes every polymorphic object (components, options, callbacks) as an ``anyOf``/``oneOf`` of
-variants told apart by their ``type`` field. Plain JSON Schema tries every variant in full; :func:`_union` skips the
-variants whose ``type`` enum cannot match, which gives exactly the same verdict (a skipped variant would fail on
-that enum anyway) at a fraction of the cost.
+variants told apart by their ``type`` field, and its enums as a ``oneOf`` of ``const``s. Plain JSON Schema builds
+every error of every variant; :func:`_union` gives the same verdict far cheaper: a const union is a set lookup,
+variants whose ``type`` enum cannot match are skipped (they would fail on that enum anyway), the rest are first
+asked ``is_valid`` (stops at the first error), and full error lists are built only for a body that fails.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def _discriminators() -> dict[str, frozenset[Any]]:
 
 
 _CONSTS: dict[int, frozenset[tuple[type, Any]] | None] = {}
+NULL_ONLY: JSON = {"type": "null"}
 
 
 def _consts(variants: list[JSON]) -> frozenset[tuple[type, Any]] | None:
@@ -117,25 +119,28 @@ def _union(keyword: str) -> Any:
         kind = instance.get("type") if isinstance(instance, dict) else None
         usable = isinstance(kind, int | str) and not isinstance(kind, bool)
         skipped: list[tuple[int, frozenset[Any]]] = []
-        failed: list[Any] = []
-        matched: list[JSON] = []
+        candidates: list[tuple[int, JSON]] = []
+        hopeless: list[tuple[int, JSON]] = []
         for index, variant in enumerate(variants):
             allowed = tags.get(variant.get("$ref", "")) if usable else None
             if allowed is not None and kind not in allowed:
                 skipped.append((index, allowed))
-                continue
-            if matched:  # oneOf: is a second variant valid too?
-                if validator.evolve(schema=variant).is_valid(instance):
-                    matched.append(variant)
-                continue
-            errors = list(validator.descend(instance, variant, schema_path=index))
-            if not errors:
-                matched.append(variant)
-                if keyword == "anyOf":
-                    return
-                continue
-            failed.extend(errors)
+            elif variant == NULL_ONLY and instance is not None:
+                hopeless.append((index, variant))  # "or null": cannot hold, its error is built only on failure
+            else:
+                candidates.append((index, variant))
+        # First only ask which variants hold (``is_valid`` stops at a variant's first error); the full error lists
+        # are built only for a body that fails, which is rare.
+        matched = 0
+        for _, variant in candidates:
+            if validator.evolve(schema=variant).is_valid(instance):
+                matched += 1
+                if keyword == "anyOf" or matched > 1:
+                    break
         if not matched:
+            failed: list[Any] = []
+            for index, variant in sorted(candidates + hopeless, key=lambda pair: pair[0]):
+                failed.extend(validator.descend(instance, variant, schema_path=index))
             for index, allowed in skipped:
                 values = sorted(allowed, key=str)
                 failed.append(
@@ -149,7 +154,7 @@ def _union(keyword: str) -> Any:
                     )
                 )
             yield ValidationError(f"{instance!r} is not valid under any of the given schemas", context=failed)
-        elif len(matched) > 1:
+        elif matched > 1:
             yield ValidationError(f"{instance!r} is valid under more than one of the given schemas")
 
     return check
