@@ -20,12 +20,14 @@ class AdminCog(commands.GroupCog, group_name="sharify", group_description="Shari
         super().__init__()
 
     @managers.command(name="add", description="Members with this role manage every playlist")
+    @app_commands.describe(role="The role whose members become playlist managers")
     async def managers_add(self, interaction: discord.Interaction, role: discord.Role) -> None:
         actor = await actor_of(interaction, self.guilds)
         await self.guilds.set_manager_role(actor, role.id, present=True)
         await send(interaction, f"{role.mention} now manages every playlist here.", ephemeral=True)
 
     @managers.command(name="remove", description="This role no longer manages playlists")
+    @app_commands.describe(role="The role that stops managing playlists")
     async def managers_remove(self, interaction: discord.Interaction, role: discord.Role) -> None:
         actor = await actor_of(interaction, self.guilds)
         await self.guilds.set_manager_role(actor, role.id, present=False)

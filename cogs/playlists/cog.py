@@ -99,6 +99,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, embed=embeds.playlist_list(found, trash=trash))
 
     @app_commands.command(name="show", description="Show a playlist's tracks")
+    @app_commands.describe(name="The playlist", page="Which page of tracks (10 a page)")
     @app_commands.autocomplete(name=playlist_names)
     async def show(self, interaction: discord.Interaction, name: str, page: app_commands.Range[int, 1] = 1) -> None:
         first = await within_deadline(interaction, self.playlists.page(interaction.guild_id or 0, name, page))
@@ -112,6 +113,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         return PageButton.bound(self.playlists)
 
     @app_commands.command(name="rename", description="Rename a playlist")
+    @app_commands.describe(name="The playlist", new_name="Its new name (up to 100 characters)")
     @app_commands.autocomplete(name=playlist_names)
     async def rename(self, interaction: discord.Interaction, name: str, new_name: str) -> None:
         actor = await self._actor(interaction)
@@ -119,6 +121,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, f"Renamed to **{safe(p.name)}**.")
 
     @app_commands.command(name="describe", description="Change a playlist's description")
+    @app_commands.describe(name="The playlist", description="What it is for (empty clears it)")
     @app_commands.autocomplete(name=playlist_names)
     async def describe(self, interaction: discord.Interaction, name: str, description: str = "") -> None:
         actor = await self._actor(interaction)
@@ -126,6 +129,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, f"Updated the description of **{safe(p.name)}**.")
 
     @app_commands.command(name="mode", description="Who may edit: open, collaborative or locked")
+    @app_commands.describe(
+        name="The playlist", mode="open: anyone; collaborative: chosen members and roles; locked: owner"
+    )
     @app_commands.autocomplete(name=playlist_names)
     @app_commands.choices(mode=MODES)
     async def mode(self, interaction: discord.Interaction, name: str, mode: Choice[str]) -> None:
@@ -134,6 +140,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, f"**{safe(p.name)}** is now {embeds.MODE_TEXT[p.mode]}.")
 
     @app_commands.command(name="delete", description="Move a playlist to the trash (restorable for 30 days)")
+    @app_commands.describe(name="The playlist to move to the trash")
     @app_commands.autocomplete(name=playlist_names)
     async def delete(self, interaction: discord.Interaction, name: str) -> None:
         actor = await self._actor(interaction)
@@ -145,6 +152,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         )
 
     @app_commands.command(name="restore", description="Bring a playlist back from the trash")
+    @app_commands.describe(name="A playlist in the trash")
     @app_commands.autocomplete(name=trashed_names)
     async def restore(self, interaction: discord.Interaction, name: str) -> None:
         actor = await self._actor(interaction)
@@ -152,7 +160,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, f"Restored **{safe(p.name)}** with its {p.track_count:,} tracks.")
 
     @app_commands.command(name="add", description="Add a track: search Last.fm as you type, or write Artist - Title")
-    @app_commands.describe(track='Start typing to search Last.fm, or write "Artist - Title"')
+    @app_commands.describe(name="The playlist", track='Start typing to search Last.fm, or write "Artist - Title"')
     @app_commands.autocomplete(name=playlist_names, track=track_suggestions)
     async def add(self, interaction: discord.Interaction, name: str, track: str) -> None:
         actor = await self._actor(interaction)
@@ -179,7 +187,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         )
 
     @app_commands.command(name="remove", description="Remove a track, by position or by picking it")
-    @app_commands.describe(track="Its position (e.g. 3) or pick one as you type")
+    @app_commands.describe(name="The playlist", track="Its position (e.g. 3) or pick one as you type")
     @app_commands.autocomplete(name=playlist_names, track=playlist_tracks)
     async def remove(self, interaction: discord.Interaction, name: str, track: str) -> None:
         actor = await self._actor(interaction)
@@ -189,7 +197,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         )
 
     @app_commands.command(name="move", description="Move a track to another position")
-    @app_commands.describe(track="Its position (e.g. 3) or pick one as you type", to="The new position (1 = first)")
+    @app_commands.describe(
+        name="The playlist", track="Its position (e.g. 3) or pick one as you type", to="The new position (1 = first)"
+    )
     @app_commands.autocomplete(name=playlist_names, track=playlist_tracks)
     async def move(
         self, interaction: discord.Interaction, name: str, track: str, to: app_commands.Range[int, 1]
@@ -201,6 +211,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     @app_commands.command(
         name="dedupe", description="Remove duplicate tracks (case, spacing and feat. credits ignored)"
     )
+    @app_commands.describe(name="The playlist")
     @app_commands.autocomplete(name=playlist_names)
     async def dedupe(self, interaction: discord.Interaction, name: str) -> None:
         actor = await self._actor(interaction)
@@ -213,6 +224,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, clip(f"Removed {len(removed)} duplicate(s):\n{listed}{more}", 2000))
 
     @app_commands.command(name="history", description="Who changed what, and when")
+    @app_commands.describe(name="Only this playlist (default: the whole server)")
     @app_commands.autocomplete(name=playlist_names)
     async def history(self, interaction: discord.Interaction, name: str | None = None) -> None:
         events = await within_deadline(interaction, self.playlists.history(interaction.guild_id or 0, name))
@@ -230,6 +242,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, f"Undone: {safe(event.summary, 1800)}")
 
     @collaborators.command(name="add", description="Let a member or a role edit a collaborative playlist")
+    @app_commands.describe(
+        name="The playlist", member="A member who may edit it", role="A role whose members may edit it"
+    )
     @app_commands.autocomplete(name=playlist_names)
     async def collaborators_add(
         self,
@@ -241,6 +256,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await self._collaborator(interaction, name, member, role, add=True)
 
     @collaborators.command(name="remove", description="Stop a member or a role from editing")
+    @app_commands.describe(name="The playlist", member="The member to remove", role="The role to remove")
     @app_commands.autocomplete(name=playlist_names)
     async def collaborators_remove(
         self,
