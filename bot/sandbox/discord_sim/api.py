@@ -435,9 +435,10 @@ class DiscordSimulator:
         """Send op 9 INVALID_SESSION; ``resumable=False`` forgets the session so the bot must IDENTIFY again."""
         await self.gateway.send_op(INVALID_SESSION, resumable, shard, forget=not resumable)
 
-    def inject_rest_failure(self, route_pattern: str, status: int = 500, count: int = 1) -> None:
-        """The next ``count`` requests matching ``route_pattern`` get ``status`` (e.g. 500, 502)."""
-        self.faults.inject(Injection(route_pattern, status, count))
+    def inject_rest_failure(self, route_pattern: str, status: int = 500, count: int = 1, *, code: int = 0) -> None:
+        """The next ``count`` requests matching ``route_pattern`` get ``status`` (e.g. 500, 502; or 400 with
+        ``code=50035``, Discord's refusal of a form body)."""
+        self.faults.inject(Injection(route_pattern, status, count, code=code))
 
     def inject_rate_limit(
         self, route_pattern: str, retry_after: float = 0.1, count: int = 1, *, is_global: bool = False
