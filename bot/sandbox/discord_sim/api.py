@@ -233,6 +233,17 @@ class DiscordSimulator:
         self._live("GUILD_CREATE", guild.payload(bot_id=self.state.bot.id), guild_id)
         return guild
 
+    async def remove_bot(self, guild: GuildRef) -> None:
+        """The bot is kicked from (or leaves) the guild: GUILD_DELETE without ``unavailable`` (on_guild_remove)."""
+        target = self.guild(guild)
+        await self.gateway.dispatch("GUILD_DELETE", {"id": str(target.id)}, guild_id=target.id)
+
+    async def add_bot_back(self, guild: GuildRef) -> None:
+        """The bot is invited to the guild again: a fresh GUILD_CREATE (on_guild_join)."""
+        target = self.guild(guild)
+        payload = {k: v for k, v in target.payload(bot_id=self.state.bot.id).items() if k != "unavailable"}
+        await self.gateway.dispatch("GUILD_CREATE", payload, guild_id=target.id)  # no "unavailable": a new join
+
     def add_role(
         self,
         guild: GuildRef,
