@@ -21,6 +21,7 @@ from bot.domain.ports.storage import Storage
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
+from bot.domain.services.privacy import PrivacyService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
 from bot.lastfm.transport import RetryPolicy
@@ -33,6 +34,7 @@ from storage import open_storage
 log = logging.getLogger(__name__)
 
 TRASH_PURGE_EVERY_S = 3600.0
+REMOVED_SERVER_PURGE_EVERY_S = 3600.0
 # A member is waiting: retry Last.fm for at most 4 s, then answer (stale cache, or the text as typed).
 INTERACTIVE_RETRY = RetryPolicy(total_budget_s=4.0, attempt_timeout_s=2.5)
 
@@ -89,6 +91,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             playlists=PlaylistService(storage, limits=limits, clock=clock, tracks=music),
             music=music,
             guilds=GuildService(storage.guilds),
+            privacy=PrivacyService(storage, clock=clock, grace_days=settings.removed_server_days),
         )
         bot = SharifyBot(services, **bot_options)
 
@@ -116,12 +119,27 @@ async def purge_trash(playlists: PlaylistService) -> None:
         log.info("purged %d playlist(s) from the trash", purged)
 
 
+async def purge_removed_servers(privacy: PrivacyService) -> None:
+    """Delete the data of servers the bot was removed from longer ago than the grace period."""
+    purged = await privacy.purge_removed_servers()
+    if purged:
+        log.info("deleted the data of %d removed server(s)", purged)
+
+
 def background_jobs(
-    playlists: PlaylistService, *, clock: Clock, shard_ids: Sequence[int] | None, metrics: Metrics | None = None
+    playlists: PlaylistService,
+    *,
+    clock: Clock,
+    shard_ids: Sequence[int] | None,
+    metrics: Metrics | None = None,
+    privacy: PrivacyService | None = None,
 ) -> JobRunner:
     """The process's supervised jobs. Server-wide chores run only in the process with shard 0 (bot.runtime.jobs)."""
     jobs = JobRunner(clock, may_run_server_wide=shard_zero_guard(shard_ids), metrics=metrics)
     jobs.every("trash-purge", TRASH_PURGE_EVERY_S, partial(purge_trash, playlists), server_wide=True)
+    if privacy is not None:
+        body = partial(purge_removed_servers, privacy)
+        jobs.every("removed-server-purge", REMOVED_SERVER_PURGE_EVERY_S, body, server_wide=True)
     return jobs
 
 
@@ -133,7 +151,11 @@ async def run(settings: Settings) -> None:
     async with build(settings) as app, app.bot:
         services = app.services
         jobs = background_jobs(
-            services.playlists, clock=services.clock, shard_ids=settings.shard_ids, metrics=services.metrics
+            services.playlists,
+            clock=services.clock,
+            shard_ids=settings.shard_ids,
+            metrics=services.metrics,
+            privacy=services.privacy,
         )
         async with jobs:  # stopped before the bot closes and the store goes away
             try:

@@ -15,7 +15,7 @@ from bot.tree import SharifyTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.admin")
+EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.admin", "cogs.help")
 
 
 class SharifyBot(commands.AutoShardedBot):

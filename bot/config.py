@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     max_tracks_per_playlist: int = Field(default=10_000, ge=1, le=100_000)
     max_playlists_per_guild: int = Field(default=200, ge=1, le=10_000)
     trash_days: int = Field(default=30, ge=1, le=365)
+    removed_server_days: int = Field(default=30, ge=1, le=365, description="days a removed server's data is kept")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -87,3 +87,16 @@ async def track_choices(
         return [app_commands.Choice(name=label, value=label) for label in labels]
 
     return await choices_within(found())
+
+
+FORMER_MEMBER = "a former member"  # how an attribution reads after the member used /sharify forget-me
+
+
+def member(user_id: int) -> str:
+    """A member as a mention (rendered by Discord, pinging no one), or "a former member" for a forgotten one."""
+    return f"<@{user_id}>" if user_id else FORMER_MEMBER
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 track", "2 tracks", "1,000 tracks"."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"

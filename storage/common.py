@@ -135,3 +135,16 @@ def guild_full(max_per_guild: int) -> LimitExceeded:
     return LimitExceeded(
         f"This server already has {max_per_guild:,} playlists, the most it can have. Delete one to make room."
     )
+
+
+UNDO_KEEPS_ENTRIES = (EventAction.REMOVE.value, EventAction.DEDUPE.value)  # events whose data holds whole entries
+
+
+def forget_in_data(data: dict[str, Any], user_id: int) -> dict[str, Any] | None:
+    """An event's undo data with `user_id`'s attribution (entries kept for undo) replaced by 0, or None when
+    the data doesn't mention them."""
+    entries = data.get("entries")
+    if not isinstance(entries, list) or not any(isinstance(e, dict) and e.get("added_by") == user_id for e in entries):
+        return None
+    scrubbed = [{**e, "added_by": 0} if isinstance(e, dict) and e.get("added_by") == user_id else e for e in entries]
+    return {**data, "entries": scrubbed}

@@ -1,22 +1,37 @@
-"""/sharify managers: which roles manage every playlist on the server. Members with Manage Server only."""
+"""/sharify-admin managers: which roles manage every playlist here (Manage Server only, hidden from members), and
+/sharify forget-me: any member deletes what Sharify keeps about them. Discord's default_member_permissions apply
+to a whole top-level command, so the admin commands and the member's own command are two commands."""
 
 from __future__ import annotations
+
+import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.services.guilds import GuildService
-from cogs.common import actor_of, send
+from bot.domain.services.privacy import Forgotten, PrivacyService
+from cogs.common import actor_of, plural, send
+from cogs.confirm import Confirm
+
+log = logging.getLogger(__name__)
+
+FORGET_QUESTION = (
+    "**Forget me?** Sharify will delete your linked Last.fm account and anonymize you everywhere: tracks you added"
+    " and changes you made stay, shown as by *a former member*; playlists you own or co-edit keep going without"
+    " you. This applies on every server and can't be undone."
+)
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class AdminCog(commands.GroupCog, group_name="sharify", group_description="Sharify's settings for this server"):
+class AdminCog(commands.GroupCog, group_name="sharify-admin", group_description="Sharify's settings for this server"):
     managers = app_commands.Group(name="managers", description="Roles that manage every playlist here")
 
-    def __init__(self, guilds: GuildService) -> None:
+    def __init__(self, guilds: GuildService, privacy: PrivacyService) -> None:
         self.guilds = guilds
+        self.privacy = privacy
         super().__init__()
 
     @managers.command(name="add", description="Members with this role manage every playlist")
@@ -40,3 +55,43 @@ class AdminCog(commands.GroupCog, group_name="sharify", group_description="Shari
         await send(
             interaction, f"Playlist managers: members with Manage Server, and these roles: {roles}.", ephemeral=True
         )
+
+    # -- the bot joining and leaving servers -----------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.privacy.server_removed(guild.id)
+        days = self.privacy.grace.days
+        log.info("removed from a server: its data goes in %d days", days, extra={"guild_id": guild.id})
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if await self.privacy.server_added(guild.id):
+            log.info("added back to a server: its data is kept", extra={"guild_id": guild.id})
+
+
+@app_commands.guild_only()
+class MemberCog(commands.GroupCog, group_name="sharify", group_description="You and Sharify"):
+    def __init__(self, privacy: PrivacyService) -> None:
+        self.privacy = privacy
+        super().__init__()
+
+    @app_commands.command(name="forget-me", description="Delete your linked account and anonymize what you added")
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        user_id = interaction.user.id
+
+        async def forget(click: discord.Interaction) -> None:
+            done = await self.privacy.forget_member(user_id)
+            await click.followup.send(forgotten_message(done), ephemeral=True)
+
+        view = Confirm(user_id, forget, label="Forget me", namespace="forget", danger=True)
+        await send(interaction, FORGET_QUESTION, view=view, ephemeral=True)
+        view.message = await interaction.original_response()
+
+
+def forgotten_message(done: Forgotten) -> str:
+    account = "Your linked Last.fm account is deleted" if done.account else "You had no Last.fm account linked"
+    return (
+        f"Done. {account}; {plural(done.tracks, 'track')} and {plural(done.events, 'change')} in the history now"
+        f" show *a former member*, and {plural(done.playlists, 'playlist')} no longer list you."
+    )

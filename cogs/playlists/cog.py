@@ -13,23 +13,26 @@ from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService, Playing, Resolved
-from bot.domain.services.playlists import PlaylistService
+from bot.domain.services.playlists import Added, PlaylistService
 from cogs.common import (
     LASTFM_BUDGET,
     actor_of,
     choices_within,
     clip,
     duration,
+    plural,
     safe,
     send,
     track_choices,
     within_deadline,
 )
+from cogs.confirm import Confirm
 from cogs.playlists import embeds
+from cogs.playlists.options import Description, Mode, Name, NewName, TrackText, Trashed
 from cogs.playlists.views import PageButton
 
 Choice = app_commands.Choice
-MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
+Collaborator = discord.Member | discord.Role  # one "mentionable" option: a member or a role
 
 
 @app_commands.guild_only()
@@ -45,20 +48,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     async def _actor(self, interaction: discord.Interaction) -> Actor:
         return await actor_of(interaction, self.guilds)
 
-    # -- autocomplete ---------------------------------------------------------------------------------------------
-
-    async def _names(self, interaction: discord.Interaction, current: str, *, trash: bool) -> list[Choice[str]]:
-        async def names() -> list[Choice[str]]:
-            found = await self.playlists.suggest_names(interaction.guild_id or 0, current, trash=trash)
-            return [Choice(name=n, value=n) for n in found]
-
-        return await choices_within(names())
-
-    async def playlist_names(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        return await self._names(interaction, current, trash=False)
-
-    async def trashed_names(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
-        return await self._names(interaction, current, trash=True)
+    # -- autocomplete (playlist names: cogs.playlists.options.PlaylistName) ---------------------------------------
 
     async def track_suggestions(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         return await track_choices(self.music, current)
@@ -79,17 +69,15 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
 
     @app_commands.command(name="create", description="Start a new shared playlist")
     @app_commands.describe(name="Up to 100 characters", description="What it is for", mode="Who may edit it")
-    @app_commands.choices(mode=MODES)
     async def create(
         self,
         interaction: discord.Interaction,
-        name: str,
-        description: str = "",
-        mode: Choice[str] | None = None,
+        name: NewName,
+        description: Description = "",
+        mode: Mode = Mode.open,
     ) -> None:
         actor = await self._actor(interaction)
-        chosen = PlaylistMode(mode.value) if mode else PlaylistMode.OPEN
-        p = await within_deadline(interaction, self.playlists.create(actor, name, description, chosen))
+        p = await within_deadline(interaction, self.playlists.create(actor, name, description, mode.domain))
         await send(interaction, f"Created **{safe(p.name)}** ({p.mode.value}). Add tracks with `/playlist add`.")
 
     @app_commands.command(name="list", description="The playlists on this server")
@@ -100,12 +88,12 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
 
     @app_commands.command(name="show", description="Show a playlist's tracks")
     @app_commands.describe(name="The playlist", page="Which page of tracks (10 a page)")
-    @app_commands.autocomplete(name=playlist_names)
-    async def show(self, interaction: discord.Interaction, name: str, page: app_commands.Range[int, 1] = 1) -> None:
+    async def show(self, interaction: discord.Interaction, name: Name, page: app_commands.Range[int, 1] = 1) -> None:
         first = await within_deadline(interaction, self.playlists.page(interaction.guild_id or 0, name, page))
         view = self.pager.row_for(first)
         pager: dict[str, Any] = {"view": view} if view else {}  # one page: no buttons
-        await send(interaction, embed=embeds.playlist_page(first), **pager)
+        note = f"There is no page {page:,}; here is page {first.page:,}, the last." if first.page != page else None
+        await send(interaction, note, embed=embeds.playlist_page(first), **pager)
 
     @functools.cached_property
     def pager(self) -> type[PageButton]:
@@ -114,16 +102,14 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
 
     @app_commands.command(name="rename", description="Rename a playlist")
     @app_commands.describe(name="The playlist", new_name="Its new name (up to 100 characters)")
-    @app_commands.autocomplete(name=playlist_names)
-    async def rename(self, interaction: discord.Interaction, name: str, new_name: str) -> None:
+    async def rename(self, interaction: discord.Interaction, name: Name, new_name: NewName) -> None:
         actor = await self._actor(interaction)
         p = await within_deadline(interaction, self.playlists.rename(actor, name, new_name))
         await send(interaction, f"Renamed to **{safe(p.name)}**.")
 
     @app_commands.command(name="describe", description="Change a playlist's description")
     @app_commands.describe(name="The playlist", description="What it is for (empty clears it)")
-    @app_commands.autocomplete(name=playlist_names)
-    async def describe(self, interaction: discord.Interaction, name: str, description: str = "") -> None:
+    async def describe(self, interaction: discord.Interaction, name: Name, description: Description = "") -> None:
         actor = await self._actor(interaction)
         p = await within_deadline(interaction, self.playlists.describe(actor, name, description))
         await send(interaction, f"Updated the description of **{safe(p.name)}**.")
@@ -132,47 +118,58 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     @app_commands.describe(
         name="The playlist", mode="open: anyone; collaborative: chosen members and roles; locked: owner"
     )
-    @app_commands.autocomplete(name=playlist_names)
-    @app_commands.choices(mode=MODES)
-    async def mode(self, interaction: discord.Interaction, name: str, mode: Choice[str]) -> None:
+    async def mode(self, interaction: discord.Interaction, name: Name, mode: Mode) -> None:
         actor = await self._actor(interaction)
-        p = await within_deadline(interaction, self.playlists.set_mode(actor, name, PlaylistMode(mode.value)))
+        p = await within_deadline(interaction, self.playlists.set_mode(actor, name, mode.domain))
         await send(interaction, f"**{safe(p.name)}** is now {embeds.MODE_TEXT[p.mode]}.")
 
     @app_commands.command(name="delete", description="Move a playlist to the trash (restorable for 30 days)")
     @app_commands.describe(name="The playlist to move to the trash")
-    @app_commands.autocomplete(name=playlist_names)
-    async def delete(self, interaction: discord.Interaction, name: str) -> None:
+    async def delete(self, interaction: discord.Interaction, name: Name) -> None:
         actor = await self._actor(interaction)
         p = await within_deadline(interaction, self.playlists.delete(actor, name))
-        days = self.playlists.limits.trash_days
+        days = plural(self.playlists.limits.trash_days, "day")
         await send(
             interaction,
-            f"Moved **{safe(p.name)}** to the trash. `/playlist restore` brings it back within {days} days.",
+            f"Moved **{safe(p.name)}** to the trash. `/playlist restore` brings it back within {days}.",
         )
 
     @app_commands.command(name="restore", description="Bring a playlist back from the trash")
     @app_commands.describe(name="A playlist in the trash")
-    @app_commands.autocomplete(name=trashed_names)
-    async def restore(self, interaction: discord.Interaction, name: str) -> None:
+    async def restore(self, interaction: discord.Interaction, name: Trashed) -> None:
         actor = await self._actor(interaction)
         p = await within_deadline(interaction, self.playlists.restore(actor, name))
-        await send(interaction, f"Restored **{safe(p.name)}** with its {p.track_count:,} tracks.")
+        await send(interaction, f"Restored **{safe(p.name)}** with its {plural(p.track_count, 'track')}.")
 
     @app_commands.command(name="add", description="Add a track: search Last.fm as you type, or write Artist - Title")
     @app_commands.describe(name="The playlist", track='Start typing to search Last.fm, or write "Artist - Title"')
-    @app_commands.autocomplete(name=playlist_names, track=track_suggestions)
-    async def add(self, interaction: discord.Interaction, name: str, track: str) -> None:
+    @app_commands.autocomplete(track=track_suggestions)
+    async def add(self, interaction: discord.Interaction, name: Name, track: TrackText) -> None:
         actor = await self._actor(interaction)
+        work = self.playlists.add_typed(actor, name, track, allow_duplicate=False)
+        added = await within_deadline(interaction, work, budget=LASTFM_BUDGET)
+        if added.already is None:
+            await send(interaction, _added_typed(added, track))
+            return
 
-        added = await within_deadline(interaction, self.playlists.add_typed(actor, name, track), budget=LASTFM_BUDGET)
-        assert isinstance(added.source, Resolved)
-        await send(interaction, added_message(added.playlist, added.entries[0], added.source, typed=track))
+        async def anyway(click: discord.Interaction) -> None:
+            again = await self.playlists.add_typed(actor, name, track, allow_duplicate=True)
+            await click.followup.send(_added_typed(again, track))
+
+        position, entry = added.already
+        view = Confirm(actor.user_id, anyway, label="Add anyway", namespace="dup")
+        await send(
+            interaction,
+            f"**{safe(entry.track.artist)}** — {safe(entry.track.title)} is already in **{safe(added.playlist.name)}**"
+            f" (#{position:,}). Add it again?",
+            view=view,
+            ephemeral=True,
+        )
+        view.message = await interaction.original_response()
 
     @app_commands.command(name="add-playing", description="Add what you're scrobbling now (or played last)")
     @app_commands.describe(name="The playlist (default: the one you last added to)")
-    @app_commands.autocomplete(name=playlist_names)
-    async def add_playing(self, interaction: discord.Interaction, name: str | None = None) -> None:
+    async def add_playing(self, interaction: discord.Interaction, name: Name | None = None) -> None:
         actor = await self._actor(interaction)
 
         added = await within_deadline(interaction, self.playlists.add_playing(actor, name), budget=LASTFM_BUDGET)
@@ -180,16 +177,17 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         assert isinstance(playing, Playing)
         when = "now playing" if playing.item.now_playing else "last played"
         t = entry.track
+        length = f" `{duration(t.duration_s)}`" if t.duration_s else ""
         await send(
             interaction,
-            f"Added **{safe(t.artist)}** — {safe(t.title)} ({when} by {safe(playing.account.lastfm_username)}) "
-            f"to **{safe(p.name)}**.",
+            f"Added **{safe(t.artist)}** — {safe(t.title)}{length} ({when} by {safe(playing.account.lastfm_username)})"
+            f" to **{safe(p.name)}**.",
         )
 
     @app_commands.command(name="remove", description="Remove a track, by position or by picking it")
     @app_commands.describe(name="The playlist", track="Its position (e.g. 3) or pick one as you type")
-    @app_commands.autocomplete(name=playlist_names, track=playlist_tracks)
-    async def remove(self, interaction: discord.Interaction, name: str, track: str) -> None:
+    @app_commands.autocomplete(track=playlist_tracks)
+    async def remove(self, interaction: discord.Interaction, name: Name, track: TrackText) -> None:
         actor = await self._actor(interaction)
         e = await within_deadline(interaction, self.playlists.remove(actor, name, track))
         await send(
@@ -200,41 +198,39 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     @app_commands.describe(
         name="The playlist", track="Its position (e.g. 3) or pick one as you type", to="The new position (1 = first)"
     )
-    @app_commands.autocomplete(name=playlist_names, track=playlist_tracks)
+    @app_commands.autocomplete(track=playlist_tracks)
     async def move(
-        self, interaction: discord.Interaction, name: str, track: str, to: app_commands.Range[int, 1]
+        self, interaction: discord.Interaction, name: Name, track: TrackText, to: app_commands.Range[int, 1]
     ) -> None:
         actor = await self._actor(interaction)
         e, position = await within_deadline(interaction, self.playlists.move(actor, name, track, to))
-        await send(interaction, f"Moved **{safe(e.track.artist)}** — {safe(e.track.title)} to #{position}.")
+        note = f" (there is no #{to:,}: #{position:,} is the last)" if position != to else ""
+        await send(interaction, f"Moved **{safe(e.track.artist)}** — {safe(e.track.title)} to #{position:,}{note}.")
 
     @app_commands.command(
         name="dedupe", description="Remove duplicate tracks (case, spacing and feat. credits ignored)"
     )
     @app_commands.describe(name="The playlist")
-    @app_commands.autocomplete(name=playlist_names)
-    async def dedupe(self, interaction: discord.Interaction, name: str) -> None:
+    async def dedupe(self, interaction: discord.Interaction, name: Name) -> None:
         actor = await self._actor(interaction)
         removed = await within_deadline(interaction, self.playlists.dedupe(actor, name))
         if not removed:
             await send(interaction, "No duplicates found.", ephemeral=True)
             return
         listed = "\n".join(f"• {safe(e.track.artist, 60)} — {safe(e.track.title, 80)}" for e in removed[:10])
-        more = f"\n…and {len(removed) - 10} more" if len(removed) > 10 else ""
-        await send(interaction, clip(f"Removed {len(removed)} duplicate(s):\n{listed}{more}", 2000))
+        more = f"\n…and {len(removed) - 10:,} more" if len(removed) > 10 else ""
+        await send(interaction, clip(f"Removed {plural(len(removed), 'duplicate')}:\n{listed}{more}", 2000))
 
     @app_commands.command(name="history", description="Who changed what, and when")
     @app_commands.describe(name="Only this playlist (default: the whole server)")
-    @app_commands.autocomplete(name=playlist_names)
-    async def history(self, interaction: discord.Interaction, name: str | None = None) -> None:
+    async def history(self, interaction: discord.Interaction, name: Name | None = None) -> None:
         events = await within_deadline(interaction, self.playlists.history(interaction.guild_id or 0, name))
         await send(interaction, embed=embeds.history(events, playlist=name), ephemeral=True)
 
     @app_commands.command(name="undo", description="Undo your last change (managers: anyone's)")
     @app_commands.describe(name="Only on this playlist", member="Managers: undo this member's last change")
-    @app_commands.autocomplete(name=playlist_names)
     async def undo(
-        self, interaction: discord.Interaction, name: str | None = None, member: discord.Member | None = None
+        self, interaction: discord.Interaction, name: Name | None = None, member: discord.Member | None = None
     ) -> None:
         actor = await self._actor(interaction)
         user_id = member.id if member else None
@@ -242,50 +238,32 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         await send(interaction, f"Undone: {safe(event.summary, 1800)}")
 
     @collaborators.command(name="add", description="Let a member or a role edit a collaborative playlist")
-    @app_commands.describe(
-        name="The playlist", member="A member who may edit it", role="A role whose members may edit it"
-    )
-    @app_commands.autocomplete(name=playlist_names)
-    async def collaborators_add(
-        self,
-        interaction: discord.Interaction,
-        name: str,
-        member: discord.Member | None = None,
-        role: discord.Role | None = None,
-    ) -> None:
-        await self._collaborator(interaction, name, member, role, add=True)
+    @app_commands.describe(name="The playlist", who="A member or a role whose members may edit it")
+    async def collaborators_add(self, interaction: discord.Interaction, name: Name, who: Collaborator) -> None:
+        await self._collaborator(interaction, name, who, add=True)
 
     @collaborators.command(name="remove", description="Stop a member or a role from editing")
-    @app_commands.describe(name="The playlist", member="The member to remove", role="The role to remove")
-    @app_commands.autocomplete(name=playlist_names)
-    async def collaborators_remove(
-        self,
-        interaction: discord.Interaction,
-        name: str,
-        member: discord.Member | None = None,
-        role: discord.Role | None = None,
-    ) -> None:
-        await self._collaborator(interaction, name, member, role, add=False)
+    @app_commands.describe(name="The playlist", who="The member or role to remove")
+    async def collaborators_remove(self, interaction: discord.Interaction, name: Name, who: Collaborator) -> None:
+        await self._collaborator(interaction, name, who, add=False)
 
-    async def _collaborator(
-        self,
-        interaction: discord.Interaction,
-        name: str,
-        member: discord.Member | None,
-        role: discord.Role | None,
-        *,
-        add: bool,
-    ) -> None:
+    async def _collaborator(self, interaction: discord.Interaction, name: str, who: Collaborator, *, add: bool) -> None:
         actor = await self._actor(interaction)
-        user_id, role_id = (member.id if member else None), (role.id if role else None)
+        is_role = isinstance(who, discord.Role)
+        user_id, role_id = (None, who.id) if is_role else (who.id, None)
         p = await within_deadline(
             interaction, self.playlists.set_collaborator(actor, name, user_id=user_id, role_id=role_id, add=add)
         )
-        who = member.mention if member else role.mention if role else "?"
         note = "" if p.mode is PlaylistMode.COLLABORATIVE else " (it takes effect in collaborative mode)"
         await send(
-            interaction, f"{'Added' if add else 'Removed'} {who} {'to' if add else 'from'} **{safe(p.name)}**{note}."
+            interaction,
+            f"{'Added' if add else 'Removed'} {who.mention} {'to' if add else 'from'} **{safe(p.name)}**{note}.",
         )
+
+
+def _added_typed(added: Added, typed: str) -> str:
+    assert isinstance(added.source, Resolved)
+    return added_message(added.playlist, added.entries[0], added.source, typed=typed)
 
 
 def added_message(p: Playlist, entry: Entry, resolved: Resolved, *, typed: str) -> str:

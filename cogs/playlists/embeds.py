@@ -9,7 +9,7 @@ import discord
 from bot.domain.links import lastfm_page
 from bot.domain.models import Entry, Playlist, PlaylistEvent, PlaylistMode
 from bot.domain.services.playlists import PlaylistPage
-from cogs.common import clip, duration, long_duration, safe
+from cogs.common import clip, duration, long_duration, member, plural, safe
 from cogs.render import inert
 
 COLOUR = discord.Colour(0x1DB954)
@@ -33,9 +33,9 @@ def playlist_page(page: PlaylistPage) -> discord.Embed:
     embed.add_field(name="Tracks", value=f"{page.total:,}", inline=True)
     embed.add_field(name="Duration", value=total, inline=True)
     embed.add_field(name="Mode", value=MODE_TEXT[p.mode], inline=True)
-    embed.add_field(name="Owner", value=f"<@{p.owner_id}>", inline=True)
+    embed.add_field(name="Owner", value=member(p.owner_id), inline=True)
     if page.contributors:
-        shown = [f"<@{uid}> ({n})" for uid, n in page.contributors[:15]]
+        shown = [f"{member(uid)} ({n})" for uid, n in page.contributors[:15]]
         more = len(page.contributors) - len(shown)
         value = ", ".join(shown) + (f" and {more} more" if more else "")
         embed.add_field(name="Contributors", value=clip(value, 1024), inline=False)
@@ -47,7 +47,7 @@ def _track_line(position: int, entry: Entry) -> str:
     title = _linked(inert(entry.track.title, limit=100, where="label"), lastfm_page(entry.track))
     return (
         f"`{position:>3}.` **{safe(entry.track.artist, 80)}** — {title} "
-        f"`{duration(entry.track.duration_s)}` · <@{entry.added_by}>"
+        f"`{duration(entry.track.duration_s)}` · {member(entry.added_by)}"
     )
 
 
@@ -65,12 +65,12 @@ def playlist_list(playlists: list[Playlist], *, trash: bool) -> discord.Embed:
         return discord.Embed(title=title, description=empty, colour=COLOUR)
     lines = []
     for p in playlists:
-        lines.append(f"**{safe(p.name, 100)}** · {p.track_count:,} tracks · {p.mode.value}")
+        lines.append(f"**{safe(p.name, 100)}** · {plural(p.track_count, 'track')} · {p.mode.value}")
     text = "\n".join(lines)
     if len(text) > 4000:
         text = clip(text, 3990)
     embed = discord.Embed(title=title, description=text, colour=COLOUR)
-    embed.set_footer(text=f"{len(playlists)} playlist(s)" + (" · emptied after 30 days" if trash else ""))
+    embed.set_footer(text=plural(len(playlists), "playlist") + (" · emptied after 30 days" if trash else ""))
     return embed
 
 
@@ -82,5 +82,5 @@ def history(events: list[PlaylistEvent], *, playlist: str | None) -> discord.Emb
     for e in events:
         mark = "~~" if e.undone else ""
         when = discord.utils.format_dt(e.at, "R")
-        lines.append(f"{when} <@{e.actor_id}> {mark}{safe(e.summary, 200)}{mark}")
+        lines.append(f"{when} {member(e.actor_id)} {mark}{safe(e.summary, 200)}{mark}")
     return discord.Embed(title=clip(title, 256), description=clip("\n".join(lines), 4096), colour=COLOUR)

@@ -39,6 +39,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "playlist_tracks": [
         IndexModel([("playlist_id", ASCENDING), ("order_key", ASCENDING)], name="order_unique", unique=True),
+        IndexModel([("added_by", ASCENDING)], name="by_adder"),  # forget-me
     ],
     "playlist_events": [
         IndexModel([("guild_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)], name="by_guild"),
@@ -47,9 +48,11 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="by_playlist",
         ),
         IndexModel([("pending", ASCENDING)], name="pending", sparse=True),
+        IndexModel([("actor_id", ASCENDING)], name="by_actor"),  # forget-me
     ],
+    "guilds": [IndexModel([("removed_at", ASCENDING)], name="removed", sparse=True)],  # the removed-server purge
     "lastfm_cache": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
-    # guilds (_id = guild id) and accounts (_id = user id) are looked up by _id only.
+    # accounts (_id = user id) are looked up by _id only.
 }
 
 

@@ -374,5 +374,8 @@ class MongoEntries:
             raise entry_missing()
         return entry_from_doc(doc)
 
+    async def forget_user(self, user_id: int) -> int:
+        return int((await self._entries.update_many({"added_by": user_id}, {"$set": {"added_by": 0}})).modified_count)
+
 
 __all__ = ["Doc", "MongoEntries"]

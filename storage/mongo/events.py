@@ -21,7 +21,7 @@ from pymongo import DESCENDING
 
 from bot.domain.models import EventAction, NewEvent, PlaylistEvent
 from bot.domain.ports.storage import EventFor
-from storage.common import already_undone, event_record, undone_target
+from storage.common import UNDO_KEEPS_ENTRIES, already_undone, event_record, forget_in_data, undone_target
 from storage.mongo.db import Doc, MongoDatabase, Session
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,18 @@ class MongoEvents:
                 await self._events.update_one({"_id": doc["_id"]}, {"$set": {"pending": False}})
             out.append(event_from_doc(doc))
         return out
+
+    async def forget_user(self, user_id: int) -> int:
+        changed = await self._events.update_many({"actor_id": user_id}, {"$set": {"actor_id": 0}})
+        kept = {"action": {"$in": list(UNDO_KEEPS_ENTRIES)}, "data.entries.added_by": user_id}
+        for doc in await self._events.find(kept, {"data": True}).to_list():
+            scrubbed = forget_in_data(doc["data"], user_id)
+            if scrubbed is not None:
+                await self._events.update_one({"_id": doc["_id"]}, {"$set": {"data": scrubbed}})
+        return int(changed.modified_count)
+
+    async def delete_guild(self, guild_id: int) -> int:
+        return int((await self._events.delete_many({"guild_id": guild_id})).deleted_count)
 
 
 def _where(guild_id: int, actor_id: int | None, playlist_id: str | None) -> Doc:

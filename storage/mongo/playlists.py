@@ -200,6 +200,20 @@ class MongoPlaylists:
                 purged += 1
         return purged
 
+    async def forget_user(self, user_id: int) -> int:
+        owned = await self._playlists.update_many({"owner_id": user_id}, {"$set": {"owner_id": 0}})
+        shared = await self._playlists.update_many(
+            {"collaborator_user_ids": user_id}, {"$pull": {"collaborator_user_ids": user_id}}
+        )
+        return int(owned.modified_count + shared.modified_count)  # a playlist both owned and shared counts twice
+
+    async def delete_guild(self, guild_id: int) -> int:
+        ids = [doc["_id"] for doc in await self._playlists.find({"guild_id": guild_id}, {"_id": True}).to_list()]
+        if not ids:
+            return 0
+        await self._db.entries.delete_many({"playlist_id": {"$in": ids}})  # the tracks first: never a playlist
+        return int((await self._playlists.delete_many({"_id": {"$in": ids}})).deleted_count)  # without them
+
     # -- helpers --------------------------------------------------------------------------------------------
 
     async def _change(

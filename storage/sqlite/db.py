@@ -101,6 +101,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cache_expiry ON cache (expires_at);
     """,
+    """
+    ALTER TABLE guilds ADD COLUMN removed_at TEXT;
+    CREATE INDEX guilds_removed ON guilds (removed_at) WHERE removed_at IS NOT NULL;
+    CREATE INDEX entries_added_by ON entries (added_by);
+    CREATE INDEX events_actor ON events (actor_id);
+    """,
 )
 
 

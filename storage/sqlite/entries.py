@@ -10,6 +10,7 @@ import builtins
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from bot.domain.models import Entry, NewEntry, NewEvent
 from bot.domain.ordering import between
@@ -232,6 +233,10 @@ class SqliteEntries:
             return entry
 
         return await self._db.transact(tx)
+
+    async def forget_user(self, user_id: int) -> int:
+        sql = "UPDATE entries SET added_by = 0 WHERE added_by = ? RETURNING id"
+        return len(await self._db.transact(partial(fetch_all, sql=sql, params=(user_id,))))
 
 
 # -- helpers (synchronous: they run on the writer or reader thread, inside the caller's call) -------------------

@@ -12,8 +12,8 @@ from functools import partial
 from typing import Any
 
 from bot.domain.models import EventAction, NewEvent, PlaylistEvent
-from storage.common import already_undone, event_record, undone_target
-from storage.sqlite.db import SqliteDatabase, fetch_one, from_iso, iso
+from storage.common import UNDO_KEEPS_ENTRIES, already_undone, event_record, forget_in_data, undone_target
+from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, iso
 
 EV_COLS = "id, guild_id, playlist_id, actor_id, action, summary, data, at, undone"
 
@@ -99,6 +99,22 @@ class SqliteEvents:
 
     async def mark_undone(self, guild_id: int, event_id: str, *, undone: bool = True) -> bool:
         return await self._db.transact(lambda conn: _set_undone(conn, guild_id, event_id, undone))
+
+    async def forget_user(self, user_id: int) -> int:
+        def tx(conn: sqlite3.Connection) -> int:
+            changed = len(fetch_all(conn, "UPDATE events SET actor_id = 0 WHERE actor_id = ? RETURNING id", (user_id,)))
+            kept = fetch_all(conn, "SELECT id, data FROM events WHERE action IN (?, ?)", UNDO_KEEPS_ENTRIES)
+            for row in kept:
+                scrubbed = forget_in_data(json.loads(row["data"]), user_id)
+                if scrubbed is not None:
+                    conn.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(scrubbed), row["id"]))
+            return changed
+
+        return await self._db.transact(tx)
+
+    async def delete_guild(self, guild_id: int) -> int:
+        sql = "DELETE FROM events WHERE guild_id = ? RETURNING id"
+        return len(await self._db.transact(partial(fetch_all, sql=sql, params=(guild_id,))))
 
 
 def _where(guild_id: int, actor_id: int | None, playlist_id: str | None) -> tuple[str, tuple[Any, ...]]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
+from functools import partial
 
 from bot.domain.ports.storage import GuildSettings
-from storage.sqlite.db import SqliteDatabase, fetch_one
+from storage.sqlite.db import SqliteDatabase, execute, fetch_one, from_iso_opt, iso
 
 
 class SqliteGuilds:
@@ -16,9 +18,12 @@ class SqliteGuilds:
         self._db = db
 
     async def settings(self, guild_id: int) -> GuildSettings:
-        row = await self._db.row("SELECT manager_role_ids FROM guilds WHERE guild_id = ?", (guild_id,))
-        roles = () if row is None else tuple(json.loads(row[0]))
-        return GuildSettings(guild_id=guild_id, manager_role_ids=roles)
+        row = await self._db.row("SELECT manager_role_ids, removed_at FROM guilds WHERE guild_id = ?", (guild_id,))
+        if row is None:
+            return GuildSettings(guild_id=guild_id)
+        return GuildSettings(
+            guild_id=guild_id, manager_role_ids=tuple(json.loads(row[0])), removed_at=from_iso_opt(row[1])
+        )
 
     async def set_manager_role(self, guild_id: int, role_id: int, *, present: bool) -> GuildSettings:
         col = "manager_role_ids"
@@ -38,3 +43,22 @@ class SqliteGuilds:
         row = await self._db.transact(tx)
         assert row is not None
         return GuildSettings(guild_id=guild_id, manager_role_ids=tuple(json.loads(row[0])))
+
+    async def mark_removed(self, guild_id: int, at: datetime | None) -> None:
+        sql = (
+            "INSERT INTO guilds (guild_id, removed_at) VALUES (?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET removed_at = excluded.removed_at"
+        )
+        await self._db.transact(partial(execute, sql=sql, params=(guild_id, None if at is None else iso(at))))
+
+    async def removed_before(self, before: datetime) -> list[int]:
+        rows = await self._db.rows(
+            "SELECT guild_id FROM guilds WHERE removed_at IS NOT NULL AND removed_at < ? ORDER BY guild_id",
+            (iso(before),),
+        )
+        return [row[0] for row in rows]
+
+    async def delete(self, guild_id: int, *, removed_before: datetime) -> bool:
+        sql = "DELETE FROM guilds WHERE guild_id = ? AND removed_at IS NOT NULL AND removed_at < ? RETURNING guild_id"
+        row = await self._db.transact(partial(fetch_one, sql=sql, params=(guild_id, iso(removed_before))))
+        return row is not None

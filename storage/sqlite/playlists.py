@@ -162,6 +162,20 @@ class SqlitePlaylists:
         rows = await self._db.transact(partial(fetch_all, sql=sql, params=(iso(before),)))  # entries: ON DELETE CASCADE
         return len(rows)
 
+    async def forget_user(self, user_id: int) -> int:
+        others = "(SELECT json_group_array(value) FROM json_each(collaborator_user_ids) WHERE value <> :u)"
+        mentioned = "EXISTS (SELECT 1 FROM json_each(collaborator_user_ids) WHERE value = :u)"
+        sql = (
+            f"UPDATE playlists SET owner_id = CASE WHEN owner_id = :u THEN 0 ELSE owner_id END,"
+            f" collaborator_user_ids = CASE WHEN {mentioned} THEN {others} ELSE collaborator_user_ids END"
+            f" WHERE owner_id = :u OR {mentioned} RETURNING id"
+        )
+        return len(await self._db.transact(partial(fetch_all, sql=sql, params={"u": user_id})))
+
+    async def delete_guild(self, guild_id: int) -> int:
+        sql = "DELETE FROM playlists WHERE guild_id = ? RETURNING id"  # entries: ON DELETE CASCADE
+        return len(await self._db.transact(partial(fetch_all, sql=sql, params=(guild_id,))))
+
 
 # -- helpers (synchronous: they run on the writer thread, inside the caller's transaction) ----------------------
 

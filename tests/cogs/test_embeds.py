@@ -136,7 +136,7 @@ def test_list_of_many_playlists_is_cut_to_fit():
     many = [playlist(name=f"{'p' * 90}{i}", track_count=i, mode=PlaylistMode.LOCKED) for i in range(200)]
     e = embeds.playlist_list(many, trash=False)
     check_limits(e)
-    assert e.to_dict()["footer"]["text"] == "200 playlist(s)"
+    assert e.to_dict()["footer"]["text"] == "200 playlists"
 
 
 def test_history_strikes_through_undone_changes():

@@ -59,36 +59,41 @@ def live_entities(world: World, started: float) -> list[tuple[Entity, str]]:
 async def _every_command(world: World, s: str, i: int) -> int:
     """Run `s` through every text-echoing command; returns how many interactions that was."""
     name = f"p{i}"
-    pair = f"{s[:2900]} - {s[:2900]}"  # a string option holds at most 6,000 characters
+    # Each value as long as its option allows (Discord refuses longer ones in the client): names 100, tracks,
+    # descriptions and queries 300, usernames 64.
+    n, t, pair = s[:100], s[:300], f"{s[:148]} - {s[:148]}"
     alice, mod = world.alice, world.mod
     steps: list[tuple[Any, str, dict[str, object]]] = [
-        (alice, "playlist create", {"name": s, "description": s}),
-        (alice, "playlist create", {"name": name, "description": s}),
-        (alice, "playlist add", {"name": name, "track": s}),
+        (alice, "playlist create", {"name": n, "description": t}),
+        (alice, "playlist create", {"name": name, "description": t}),
+        (alice, "playlist add", {"name": name, "track": t}),
         (alice, "playlist add", {"name": name, "track": pair}),
-        (alice, "playlist add", {"name": name, "track": pair}),
+        (alice, "playlist add", {"name": name, "track": pair}),  # already there: the warning echoes the track
         (alice, "playlist show", {"name": name}),
-        (alice, "playlist show", {"name": s}),
+        (alice, "playlist show", {"name": n}),
+        (alice, "playlist show", {"name": name, "page": 99}),
         (alice, "playlist list", {}),
-        (alice, "playlist remove", {"name": name, "track": s}),
+        (alice, "playlist remove", {"name": name, "track": t}),
         (alice, "playlist move", {"name": name, "track": "1", "to": 2}),
         (alice, "playlist dedupe", {"name": name}),
         (alice, "playlist history", {"name": name}),
         (alice, "playlist undo", {}),
-        (alice, "playlist describe", {"name": name, "description": s}),
-        (alice, "playlist rename", {"name": name, "new_name": s}),
-        (alice, "playlist rename", {"name": s, "new_name": name}),
-        (alice, "playlist collaborators add", {"name": name, "member": world.bob}),
+        (alice, "playlist describe", {"name": name, "description": t}),
+        (alice, "playlist rename", {"name": name, "new_name": n}),
+        (alice, "playlist rename", {"name": n, "new_name": name}),
+        (alice, "playlist collaborators add", {"name": name, "who": world.bob}),
         (alice, "playlist mode", {"name": name, "mode": "locked"}),
-        (world.bob, "playlist add", {"name": name, "track": f"{s[:5000]} - x"}),  # refused: names the playlist
+        (world.bob, "playlist add", {"name": name, "track": f"{s[:290]} - x"}),  # refused: names the playlist
         (alice, "playlist history", {}),
         (alice, "playlist delete", {"name": name}),
         (alice, "playlist list", {"trash": True}),
-        (alice, "playlist restore", {"name": s}),
+        (alice, "playlist restore", {"name": n}),
         (alice, "playlist restore", {"name": name}),
         (mod, "playlist undo", {"member": alice}),
-        (alice, "track info", {"query": s}),
-        (alice, "lastfm link", {"username": s}),
+        (alice, "track info", {"query": t}),
+        (alice, "lastfm link", {"username": s[:64]}),
+        (alice, "help", {}),
+        (alice, "about", {}),
     ]
     for user, command, values in steps:
         reply = await world.run(user, command, **values)
@@ -101,7 +106,7 @@ async def test_no_hostile_text_renders_live_through_any_command(world: World) ->
     interactions = 0
     for i, s in enumerate(HOSTILE):
         interactions += await _every_command(world, s, i)
-    assert interactions >= 27 * len(HOSTILE)
+    assert interactions >= 30 * len(HOSTILE)
     assert live_entities(world, started) == []
     assert not world.sim.violations, world.sim.violations[:3]
 
@@ -125,8 +130,8 @@ async def test_no_hostile_text_from_lastfm_renders_live(fm_world: World) -> None
             ("lastfm nowplaying", {}),
             ("playlist add-playing", {"name": "mix"}),
             ("playlist show", {"name": "mix"}),
-            ("playlist add", {"name": "mix", "track": f"{s[:2900]} - {s[:2900]}"}),  # not found: closest matches echoed
-            ("track info", {"query": f"{s[:2900]} - {s[:2900]}"}),
+            ("playlist add", {"name": "mix", "track": f"{s[:148]} - {s[:148]}"}),  # not found: closest matches echoed
+            ("track info", {"query": f"{s[:148]} - {s[:148]}"}),
             ("playlist history", {"name": "mix"}),
         ):
             reply = await fm_world.run(fm_world.alice, command, **values)

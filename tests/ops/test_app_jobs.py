@@ -61,3 +61,13 @@ async def test_another_shards_process_leaves_the_trash_alone(playlists, stepped)
         await hours(stepped, 72)
         assert jobs.jobs["trash-purge"].runs == 0
     assert await trash(playlists) == ["old"]
+
+
+def test_the_removed_server_purge_is_an_hourly_server_wide_job(playlists, stepped, sqlite_storage):
+    from bot.app import REMOVED_SERVER_PURGE_EVERY_S  # noqa: PLC0415
+    from bot.domain.services.privacy import PrivacyService  # noqa: PLC0415
+
+    privacy = PrivacyService(sqlite_storage, clock=stepped)
+    jobs = background_jobs(playlists, clock=stepped, shard_ids=None, privacy=privacy).jobs
+    job = jobs["removed-server-purge"]
+    assert (job.interval_s, job.server_wide) == (REMOVED_SERVER_PURGE_EVERY_S, True) and len(jobs) == 2

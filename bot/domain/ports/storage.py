@@ -43,6 +43,7 @@ class GuildSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
     guild_id: int
     manager_role_ids: tuple[int, ...] = ()
+    removed_at: datetime | None = None  # when the bot left the server: its data goes after a grace period
 
 
 class PlaylistStats(BaseModel):
@@ -135,6 +136,15 @@ class PlaylistRepository(Protocol):
 
     async def purge_deleted(self, *, before: datetime) -> int:
         """Hard-delete playlists trashed before `before`, with their entries. Returns how many playlists."""
+        ...
+
+    async def forget_user(self, user_id: int) -> int:
+        """In every guild: playlists the user owns get owner 0 ("a former member"), and the user is no longer a
+        collaborator. Returns how many playlists changed."""
+        ...
+
+    async def delete_guild(self, guild_id: int) -> int:
+        """Hard-delete every playlist of the guild (live and trashed) with their entries. Returns how many."""
         ...
 
 
@@ -246,6 +256,10 @@ class EntryRepository(Protocol):
         free key after it. NotFound if the entry is gone."""
         ...
 
+    async def forget_user(self, user_id: int) -> int:
+        """In every guild: entries the user added get added_by 0 ("a former member"). Returns how many."""
+        ...
+
 
 class EventRepository(Protocol):
     async def append(self, event: NewEvent) -> PlaylistEvent:
@@ -268,11 +282,33 @@ class EventRepository(Protocol):
         """Conditionally set `undone` (from the opposite value); False if it already was (a concurrent undo won)."""
         ...
 
+    async def forget_user(self, user_id: int) -> int:
+        """In every guild: the user's events get actor 0, and entries kept for undo get added_by 0. Returns how
+        many events changed."""
+        ...
+
+    async def delete_guild(self, guild_id: int) -> int:
+        """Delete every event of the guild. Returns how many."""
+        ...
+
 
 class GuildRepository(Protocol):
     async def settings(self, guild_id: int) -> GuildSettings: ...
 
     async def set_manager_role(self, guild_id: int, role_id: int, *, present: bool) -> GuildSettings: ...
+
+    async def mark_removed(self, guild_id: int, at: datetime | None) -> None:
+        """Record when the bot was removed from the guild (None: it is back, nothing is to be deleted)."""
+        ...
+
+    async def removed_before(self, before: datetime) -> builtins.list[int]:
+        """Guilds the bot was removed from before `before` and not added back to."""
+        ...
+
+    async def delete(self, guild_id: int, *, removed_before: datetime) -> bool:
+        """Delete the guild's settings if it is still marked removed before `removed_before` (a guild that added
+        the bot back meanwhile keeps them). True if deleted."""
+        ...
 
 
 class AccountRepository(Protocol):

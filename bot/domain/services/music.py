@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 NOT_CONFIGURED = (
     "Last.fm isn't set up on this bot, so this command is unavailable. (The admin sets SHARIFY_LASTFM_API_KEY.)"
 )
+LENGTH_BUDGET = 1.0  # seconds to look up a scrobble's length before going on without it
 LINK_FIRST = "Link your Last.fm account first: `/lastfm link username:<your Last.fm name>`."
 
 
@@ -142,7 +143,19 @@ class MusicService:
         latest = recent.latest
         if latest is None:
             raise NotFound(f"{text.quoted(account.lastfm_username)} hasn't scrobbled anything yet.")
-        return Playing(account, latest, stale=recent.stale)
+        return Playing(account, await self._with_length(latest), stale=recent.stale)
+
+    async def _with_length(self, item: CatalogTrack) -> CatalogTrack:
+        """Scrobbles carry no length: ask the track's facts for it, briefly; without it the item is unchanged."""
+        if item.duration_s or self._catalog is None:
+            return item
+        try:
+            async with asyncio.timeout(LENGTH_BUDGET):
+                facts = await self._catalog.track_info(item.artist, item.name)
+        except Exception:  # the length is a nicety: the scrobble is enough
+            log.info("no length for a scrobble", exc_info=True)
+            return item
+        return item.model_copy(update={"duration_s": facts.track.duration_s}) if facts.track.duration_s else item
 
     async def details(self, typed: str, user_id: int) -> TrackDetails:
         wanted = text.parse_track(typed)

@@ -65,6 +65,7 @@ class Added:
     playlist: Playlist
     entries: list[Entry]
     source: Resolved | Playing  # what the track was found as
+    already: tuple[int, Entry] | None = None  # not added: this track is already at that position
 
 
 class PlaylistService:
@@ -246,12 +247,20 @@ class PlaylistService:
         playlist = await self.editable(actor, name)
         return playlist, await self._append(actor, playlist, tracks)
 
-    async def add_typed(self, actor: Actor, name: str, typed: str) -> Added:
+    async def add_typed(self, actor: Actor, name: str, typed: str, *, allow_duplicate: bool = True) -> Added:
         """Add what the member typed ("Artist - Title"), found on Last.fm: the playlist is looked up and the
-        permission checked before Last.fm is asked; then one write holds the track and its event."""
+        permission checked before Last.fm is asked; then one write holds the track and its event. Without
+        `allow_duplicate`, a track already in the playlist is not added: `already` says where it is."""
         playlist = await self.editable(actor, name)
         resolved = await self._source().resolve(typed)
+        if not allow_duplicate and (found := await self._find_same(actor.guild_id, playlist, resolved.track)):
+            return Added(playlist, [], resolved, already=found)
         return Added(playlist, await self._append(actor, playlist, [resolved.track]), resolved)
+
+    async def _find_same(self, guild_id: int, playlist: Playlist, track: Track) -> tuple[int, Entry] | None:
+        key = text.track_key(track)
+        candidates = await self._entries.find(guild_id, playlist.id, track.title, limit=50)
+        return next(((pos, e) for pos, e in candidates if e.norm_key == key), None)
 
     async def add_playing(self, actor: Actor, name: str | None) -> Added:
         """Add the member's now playing (or last played) track to `name`, or to the playlist they last added to."""

@@ -46,7 +46,9 @@ defer promised, then ``settle`` seconds of quiet; raises ``NoResponseError`` aft
         built from the REGISTERED definitions (option types, nesting); user/role/channel/mentionable options take
         ``SimMember``/``SimRole``/``SimChannel`` (or names) and get ``resolved`` data; attachment options take
         ``SimFile(filename, data)`` and the bot can download it from the simulator. Unknown commands, subcommands,
-        options, missing required options or values outside ``choices`` raise ``CommandUsageError``.
+        options, missing required options, values outside ``choices`` or min/max_length raise ``CommandUsageError``;
+        a command whose ``default_member_permissions`` the member lacks raises ``CommandUnavailable`` (Discord
+        doesn't offer it to them).
     ``await autocomplete(guild, user, path, *, focused, **values) -> list[dict]`` (the choices).
     ``await click(reply, label_or_custom_id, *, user=None) -> Reply``
     ``await select(reply, custom_id_or_placeholder, values, *, user=None) -> Reply``
@@ -86,7 +88,7 @@ select 25 options, button label 80, custom_id 1-100 and unique, modal title 45 a
 """
 
 from .api import DiscordSimulator
-from .commands import CommandUsageError
+from .commands import CommandUnavailable, CommandUsageError
 from .gateway import GatewayEvent
 from .model import SimAttachment, SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser
 from .records import MissedDeadline, NoResponseError, Reply, RequestRecord, Violation
@@ -94,6 +96,7 @@ from .runner import patched_endpoints, run_client
 from .validation import DiscordAPIError
 
 __all__ = [
+    "CommandUnavailable",
     "CommandUsageError",
     "DiscordAPIError",
     "DiscordSimulator",

@@ -233,6 +233,17 @@ class DiscordSimulator:
         self._live("GUILD_CREATE", guild.payload(bot_id=self.state.bot.id), guild_id)
         return guild
 
+    async def remove_bot(self, guild: GuildRef) -> None:
+        """The bot is kicked from (or leaves) the guild: GUILD_DELETE without ``unavailable`` (on_guild_remove)."""
+        target = self.guild(guild)
+        await self.gateway.dispatch("GUILD_DELETE", {"id": str(target.id)}, guild_id=target.id)
+
+    async def add_bot_back(self, guild: GuildRef) -> None:
+        """The bot is invited to the guild again: a fresh GUILD_CREATE (on_guild_join)."""
+        target = self.guild(guild)
+        payload = {k: v for k, v in target.payload(bot_id=self.state.bot.id).items() if k != "unavailable"}
+        await self.gateway.dispatch("GUILD_CREATE", payload, guild_id=target.id)  # no "unavailable": a new join
+
     def add_role(
         self,
         guild: GuildRef,
@@ -435,9 +446,10 @@ class DiscordSimulator:
         """Send op 9 INVALID_SESSION; ``resumable=False`` forgets the session so the bot must IDENTIFY again."""
         await self.gateway.send_op(INVALID_SESSION, resumable, shard, forget=not resumable)
 
-    def inject_rest_failure(self, route_pattern: str, status: int = 500, count: int = 1) -> None:
-        """The next ``count`` requests matching ``route_pattern`` get ``status`` (e.g. 500, 502)."""
-        self.faults.inject(Injection(route_pattern, status, count))
+    def inject_rest_failure(self, route_pattern: str, status: int = 500, count: int = 1, *, code: int = 0) -> None:
+        """The next ``count`` requests matching ``route_pattern`` get ``status`` (e.g. 500, 502; or 400 with
+        ``code=50035``, Discord's refusal of a form body)."""
+        self.faults.inject(Injection(route_pattern, status, count, code=code))
 
     def inject_rate_limit(
         self, route_pattern: str, retry_after: float = 0.1, count: int = 1, *, is_global: bool = False

@@ -6,7 +6,18 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from .commands import ATTACHMENT, CHANNEL, MENTIONABLE, ROLE, USER, CommandUsageError, build_options, split_path
+from .commands import (
+    ATTACHMENT,
+    CHANNEL,
+    MENTIONABLE,
+    ROLE,
+    USER,
+    CommandUnavailable,
+    CommandUsageError,
+    available_to,
+    build_options,
+    split_path,
+)
 from .model import JSON, SimAttachment, SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser
 from .records import InteractionRecord, Reply
 from .state import SimState
@@ -230,6 +241,11 @@ def command_interaction(
 ) -> InteractionRecord:
     """An APPLICATION_COMMAND (or, with ``focused``, AUTOCOMPLETE) interaction built from the registered command."""
     command, parts = find_command(state, guild, path)
+    if not available_to(command, guild.base_permissions(member), owner=guild.owner_id == member.user.id):
+        raise CommandUnavailable(
+            f"/{command['name']} is not available to {member.user.name!r}: it needs permissions"
+            f" {command.get('default_member_permissions')} (default_member_permissions)"
+        )
     resolver = Resolver(state, guild, member, channel)
     options = build_options(command, parts, values, resolver, focused=focused)
     data: JSON = {"id": command["id"], "name": command["name"], "type": 1, "options": options}

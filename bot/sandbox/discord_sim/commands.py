@@ -25,6 +25,24 @@ class CommandUsageError(LookupError):
     """A test asked for a command, subcommand or option that the bot never registered."""
 
 
+class CommandUnavailable(CommandUsageError):
+    """The member can't see the command: its default_member_permissions ask for permissions they lack. Discord
+    doesn't list such a command for them, so they can't run it; the simulator refuses to send it."""
+
+
+ADMINISTRATOR = 1 << 3
+
+
+def available_to(command: Mapping[str, Any], permissions: int, *, owner: bool) -> bool:
+    """Discord's rule for default_member_permissions: unset means everyone; "0" means administrators only;
+    otherwise the member needs every bit (the server owner and administrators see everything)."""
+    wanted = command.get("default_member_permissions")
+    if wanted is None or owner or permissions & ADMINISTRATOR:
+        return True
+    bits = int(wanted)
+    return bits != 0 and permissions & bits == bits
+
+
 def _check_name(errors: FormErrors, path: tuple[str | int, ...], name: Any, *, chat_input: bool) -> None:
     text = name if isinstance(name, str) else ""
     if chat_input:

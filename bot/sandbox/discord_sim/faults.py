@@ -29,6 +29,7 @@ class Injection:
     count: int
     retry_after: float = 0.0
     is_global: bool = False
+    code: int = 0  # Discord's JSON error code (e.g. 50035 with a 400: the form body was refused)
 
     def response(self) -> tuple[int, JSON, dict[str, str]]:
         if self.status == 429:
@@ -46,7 +47,9 @@ class Injection:
             if self.is_global:
                 headers["X-RateLimit-Global"] = "true"
             return 429, body, headers
-        return self.status, {"message": f"{self.status}: Simulated server error", "code": 0}, {}
+        if self.code == 50035:
+            return self.status, {"message": "Invalid Form Body", "code": self.code, "errors": {}}, {}
+        return self.status, {"message": f"{self.status}: Simulated server error", "code": self.code}, {}
 
 
 @dataclass
