@@ -9,6 +9,7 @@ from bot.domain.clock import Clock
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
+from bot.domain.services.transfer import TransferService
 from bot.runtime.metrics import Metrics
 
 
@@ -20,3 +21,4 @@ class Services:
     playlists: PlaylistService
     music: MusicService
     guilds: GuildService
+    transfer: TransferService
