@@ -33,7 +33,7 @@ LINKS_BUDGET = 4 * 1024 * 1024  # above this estimate, XSPF is written without l
 WORKERS = 16  # lookups in flight from one import; the catalog client's own limiter and in-flight cap still apply
 GIVE_UP_AFTER = 5  # consecutive "catalog unavailable" answers before the rest is kept unchecked
 PROGRESS_EVERY_S = 1.0
-_UNDERSCORES = re.compile(r"_+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 
 type Progress = Callable[[int, int], Awaitable[None]]
 
@@ -429,8 +429,8 @@ def _clean_description(value: str | None) -> str:
 
 
 def safe_filename(name: str, *, limit: int = 60) -> str:
-    """A file name anyone's system accepts: ASCII letters, digits, '-', '_' and single spaces; never hidden, never
-    a path, never empty ("playlist")."""
-    kept = "".join(c if c.isascii() and (c.isalnum() or c in "-_ ") else "_" for c in name)
-    cleaned = _UNDERSCORES.sub("_", " ".join(kept.split()))[:limit].strip(" _-")
+    """A file name anyone's system accepts: ASCII letters, digits and '-' in runs joined by '_'; never hidden,
+    never a path, never empty ("playlist")."""
+    words = [w.strip("-") for w in _UNSAFE.split(name)]
+    cleaned = "_".join(w for w in words if w)[:limit].strip("_-")
     return cleaned or "playlist"
