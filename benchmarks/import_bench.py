@@ -39,9 +39,10 @@ from bot.domain.clock import SystemClock
 from bot.domain.formats import ExportTrack, Format
 from bot.domain.models import NewEntry, Track
 from bot.domain.permissions import Actor
+from bot.domain.services.imports import MatchKind
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
-from bot.domain.services.transfer import ImportLimits, MatchKind, TransferService
+from bot.domain.services.transfer import ImportLimits, TransferService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
 from bot.sandbox.lastfm_standin import Catalog, LastfmStandin

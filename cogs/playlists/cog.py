@@ -297,7 +297,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     def use_transfer(self, service: TransferService) -> list[type[discord.ui.DynamicItem[Any]]]:
         """Give the cog the transfer service; returns the button types setup registers with the bot."""
         self.transfer_service = service
-        return [transfer_glue.ReviewButton.bound(service, self.guilds), transfer_glue.LinksButton.bound(self.playlists)]
+        self.review_buttons = transfer_glue.ReviewButton.bound(service, self.guilds)
+        self.links_buttons = transfer_glue.LinksButton.bound(self.playlists)
+        return [self.review_buttons, self.links_buttons]
 
     @property
     def transfer(self) -> TransferService:
@@ -327,7 +329,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         name: str | None = None,
     ) -> None:
         actor = await self._actor(interaction)
-        await transfer_glue.import_file(interaction, self.transfer, actor, file, into=into, name=name)
+        await transfer_glue.import_file(interaction, self.review_buttons, actor, file, into=into, name=name)
 
     @app_commands.command(name="paste", description="Paste Artist - Title lines, reviewed before they are added")
     @app_commands.describe(into="Add to this playlist (default: a new playlist)", name="Name of the new playlist")
@@ -335,14 +337,14 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     async def paste(self, interaction: discord.Interaction, into: str | None = None, name: str | None = None) -> None:
         actor = await self._actor(interaction)
         chosen = await self.transfer.begin(actor, into=into, name=name)
-        await interaction.response.send_modal(transfer_glue.PasteModal(self.transfer, actor, chosen))
+        await interaction.response.send_modal(transfer_glue.PasteModal(self.review_buttons, actor, chosen))
 
     @app_commands.command(name="links", description="A link to every track of a playlist on one platform")
     @app_commands.describe(name="The playlist", platform="Where to open the tracks")
     @app_commands.autocomplete(name=playlist_names)
     @app_commands.choices(platform=[Choice(name=p, value=p) for p in transfer_glue.PLATFORM_NAMES])
     async def links(self, interaction: discord.Interaction, name: str, platform: Choice[str]) -> None:
-        await transfer_glue.links(interaction, self.playlists, name, platform.value)
+        await transfer_glue.links(interaction, self.links_buttons, name, platform.value)
 
 
 def added_message(p: Playlist, entry: Entry, resolved: Resolved, *, typed: str) -> str:

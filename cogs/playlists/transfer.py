@@ -24,8 +24,9 @@ from bot.domain.links import PLATFORMS, lastfm_page, search_links
 from bot.domain.models import Track
 from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
+from bot.domain.services.imports import EXPIRED, Review, Target
 from bot.domain.services.playlists import PlaylistPage, PlaylistService
-from bot.domain.services.transfer import EXPIRED, Review, Target, TransferService
+from bot.domain.services.transfer import TransferService
 from bot.tree import reply_error
 from cogs.common import actor_of
 from cogs.playlists import transfer_embeds as embeds
@@ -85,25 +86,26 @@ async def download(url: str, limit: int) -> bytes:
 
 async def import_file(
     interaction: discord.Interaction,
-    transfer: TransferService,
+    buttons: type[ReviewButton],
     actor: Actor,
     file: discord.Attachment,
     *,
     into: str | None,
     name: str | None,
 ) -> None:
+    transfer = buttons.service()
     chosen = await transfer.begin(actor, into=into, name=name)  # permission first: before any download or lookup
     limit = transfer.limits.max_bytes
     if file.size > limit:
         raise FileTooLarge(f"The file is {file.size:,} bytes; the limit for imports is {limit:,} bytes.")
     await interaction.response.defer(thinking=True)
     data = await download(file.url, limit)
-    await review_import(interaction, transfer, actor, chosen, data, source=file.filename)
+    await review_import(interaction, buttons, actor, chosen, data, source=file.filename)
 
 
 async def review_import(
     interaction: discord.Interaction,
-    transfer: TransferService,
+    buttons: type[ReviewButton],
     actor: Actor,
     chosen: Target | None,
     data: bytes,
@@ -111,6 +113,7 @@ async def review_import(
     source: str,
 ) -> None:
     """Read, match with progress on the deferred reply, then show the review. Nothing is written here."""
+    transfer = buttons.service()
     parsed = await transfer.read(data)
     target = await transfer.target(actor, chosen, parsed, fallback=PurePosixPath(source).stem)
     await transfer.check_room(actor, target, len(parsed.entries))
@@ -122,7 +125,7 @@ async def review_import(
     matches = await transfer.match(parsed.entries, progress=progress)
     review = transfer.hold(actor, target, source, parsed, matches)
     await interaction.edit_original_response(
-        content=None, embed=embeds.review(review, 1), view=ReviewButton.bound_row(review, 1)
+        content=None, embed=embeds.review(review, 1), view=buttons.row_for(review, 1)
     )
 
 
@@ -134,14 +137,14 @@ class PasteModal(discord.ui.Modal, title="Paste tracks"):
         max_length=4000,
     )
 
-    def __init__(self, transfer: TransferService, actor: Actor, chosen: Target | None) -> None:
+    def __init__(self, buttons: type[ReviewButton], actor: Actor, chosen: Target | None) -> None:
         super().__init__(timeout=900)
-        self.transfer, self.actor, self.chosen = transfer, actor, chosen
+        self.buttons, self.actor, self.chosen = buttons, actor, chosen
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
         data = self.lines.value.encode("utf-8")
-        await review_import(interaction, self.transfer, self.actor, self.chosen, data, source="pasted lines")
+        await review_import(interaction, self.buttons, self.actor, self.chosen, data, source="pasted lines")
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await reply_error(interaction, error, where="playlist paste")
@@ -183,16 +186,22 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
     ) -> Self:
         return cls(match["token"], match["act"], int(match["page"]))
 
-    @staticmethod
-    def bound_row(review: Review, page: int) -> discord.ui.View:
-        """The review's buttons on `page` (rendered with the base class: the custom_id is all a click needs)."""
+    @classmethod
+    def service(cls) -> TransferService:
+        assert cls.transfer is not None, "render and register ReviewButton.bound(...), not ReviewButton"
+        return cls.transfer
+
+    @classmethod
+    def row_for(cls, review: Review, page: int) -> discord.ui.View:
+        """The review's buttons on `page`. Like the pager's, the view holds nothing once sent: a click finds the
+        review by the token in its custom_id."""
         view = discord.ui.View(timeout=None)
         pages = embeds.review_pages(review)
         if pages > 1:
-            view.add_item(ReviewButton(review.token, "p", max(page - 1, 1), disabled=page <= 1))
-            view.add_item(ReviewButton(review.token, "n", min(page + 1, pages), disabled=page >= pages))
+            view.add_item(cls(review.token, "p", max(page - 1, 1), disabled=page <= 1))
+            view.add_item(cls(review.token, "n", min(page + 1, pages), disabled=page >= pages))
         for act in "imc":
-            view.add_item(ReviewButton(review.token, act, page, disabled=act == "m" and not embeds.found(review)))
+            view.add_item(cls(review.token, act, page, disabled=act == "m" and not embeds.found(review)))
         return view
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -211,7 +220,7 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
         if self.act in "pn":
             _only_owner(actor, review)
             await interaction.response.edit_message(
-                embed=embeds.review(review, self.page), view=self.bound_row(review, self.page)
+                embed=embeds.review(review, self.page), view=self.row_for(review, self.page)
             )
         elif self.act == "c":
             self.transfer.cancel(actor, self.token)
@@ -315,9 +324,10 @@ class LinksButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
             await reply_error(interaction, error, where="playlist links pager")
 
 
-async def links(interaction: discord.Interaction, playlists: PlaylistService, name: str, platform: str) -> None:
+async def links(interaction: discord.Interaction, buttons: type[LinksButton], name: str, platform: str) -> None:
+    assert buttons.playlists is not None, "render and register LinksButton.bound(...)"
     index = PLATFORM_NAMES.index(platform)
-    page = await playlists.page(interaction.guild_id or 0, name, 1, size=LINKS_PAGE)
-    view = LinksButton.row_for(page, index)
+    page = await buttons.playlists.page(interaction.guild_id or 0, name, 1, size=LINKS_PAGE)
+    view = buttons.row_for(page, index)
     extra: dict[str, Any] = {"view": view} if view else {}
     await interaction.response.send_message(embed=links_embed(page, index), **extra)

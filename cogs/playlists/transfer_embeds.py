@@ -6,7 +6,8 @@ import math
 
 import discord
 
-from bot.domain.services.transfer import Committed, Match, MatchKind, Review
+from bot.domain.services.imports import Match, MatchKind, Review
+from bot.domain.services.transfer import Committed
 from cogs.common import safe
 
 REVIEW_PAGE = 15

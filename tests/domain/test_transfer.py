@@ -12,17 +12,10 @@ from bot.domain.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, 
 from bot.domain.formats import Format, ImportedEntry, PlaylistFile
 from bot.domain.models import EventAction, PlaylistMode, Track
 from bot.domain.permissions import Actor
+from bot.domain.services.imports import EXPIRED, MatchKind, Review, Reviews, Target
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
-from bot.domain.services.transfer import (
-    EXPIRED,
-    ImportLimits,
-    MatchKind,
-    Reviews,
-    Target,
-    TransferService,
-    safe_filename,
-)
+from bot.domain.services.transfer import ImportLimits, TransferService, safe_filename
 from tests.domain.test_music_service import MemoryCatalog
 
 G = 1001
@@ -159,8 +152,6 @@ async def test_only_the_member_who_started_may_decide_and_reviews_expire(service
 
 
 def test_the_review_store_is_bounded_and_drops_the_oldest(clock):
-    from bot.domain.services.transfer import Review
-
     store = Reviews(clock, ttl_s=60, capacity=2)
     made = [store.put(Review(G, ALICE, Target("x"), "f", Format.TXT, [])) for _ in range(3)]
     assert len(store) == 2 and store.get(made[0].token) is None and store.get(made[2].token) is not None

@@ -12,19 +12,17 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
-import secrets
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.domain import formats, text
 from bot.domain.clock import Clock
 from bot.domain.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, UpstreamUnavailable
-from bot.domain.formats import ExportTrack, Format, ImportedEntry, PlaylistFile, Skipped
+from bot.domain.formats import ExportTrack, Format, ImportedEntry, PlaylistFile
 from bot.domain.models import Entry, EventAction, NewEntry, NewEvent, Playlist, Track
 from bot.domain.permissions import Actor, require_edit
 from bot.domain.ports.storage import Storage
+from bot.domain.services.imports import EXPIRED, Match, MatchKind, Progress, Review, Reviews, Target, Throttled
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 
@@ -32,70 +30,13 @@ LINK_BYTES = 800  # XSPF's per-platform links cost about this much per track (me
 LINKS_BUDGET = 4 * 1024 * 1024  # above this estimate, XSPF is written without links so it stays shareable
 WORKERS = 16  # lookups in flight from one import; the catalog client's own limiter and in-flight cap still apply
 GIVE_UP_AFTER = 5  # consecutive "catalog unavailable" answers before the rest is kept unchecked
-PROGRESS_EVERY_S = 1.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
-
-type Progress = Callable[[int, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class ImportLimits:
     max_bytes: int = 2 * 1024 * 1024
     max_tracks: int = 2_000
-
-
-class MatchKind(StrEnum):
-    MATCHED = "matched"
-    CORRECTED = "corrected"  # found under the catalog's spelling
-    UNMATCHED = "unmatched"
-
-
-@dataclass(frozen=True)
-class Match:
-    entry: ImportedEntry
-    kind: MatchKind
-    found: Track | None = None  # the catalog's track (matched, corrected)
-    checked: bool = True  # False: the catalog wasn't asked (not set up, not answering)
-
-    @property
-    def track(self) -> Track:
-        """What is written: the catalog's track (keeping the file's album and length where it has none), or the
-        entry as typed."""
-        if self.found is None:
-            return self.entry.track
-        typed = self.entry.track
-        return self.found.model_copy(
-            update={"album": self.found.album or typed.album, "duration_s": self.found.duration_s or typed.duration_s}
-        )
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where an import goes: an existing playlist (`playlist_id`) or a new one named `name`."""
-
-    name: str
-    playlist_id: str | None = None
-    description: str = ""
-
-
-@dataclass
-class Review:
-    guild_id: int
-    user_id: int
-    target: Target
-    source: str  # the file name, or "pasted lines"
-    format: Format
-    matches: list[Match]
-    skipped: tuple[Skipped, ...] = ()
-    token: str = ""
-    created: float = 0.0
-
-    def of(self, kind: MatchKind) -> list[Match]:
-        return [m for m in self.matches if m.kind is kind]
-
-    @property
-    def unchecked(self) -> int:
-        return sum(1 for m in self.matches if not m.checked)
 
 
 @dataclass(frozen=True)
@@ -113,47 +54,6 @@ class Exported:
     gzipped: bool
     with_links: bool
     tracks: int
-
-
-@dataclass
-class Reviews:
-    """Reviews waiting for a decision: at most `capacity` (the oldest goes first), each for `ttl_s` seconds."""
-
-    clock: Clock
-    ttl_s: float = 600.0
-    capacity: int = 200
-    _items: OrderedDict[str, Review] = field(default_factory=OrderedDict)
-
-    def put(self, review: Review) -> Review:
-        self._expire()
-        while len(self._items) >= self.capacity:
-            self._items.popitem(last=False)
-        review.token, review.created = secrets.token_hex(8), self.clock.monotonic()
-        self._items[review.token] = review
-        return review
-
-    def get(self, token: str) -> Review | None:
-        self._expire()
-        return self._items.get(token)
-
-    def put_back(self, review: Review) -> None:
-        """A review whose decision failed (the name was taken meanwhile, say), kept for another try."""
-        self._items[review.token] = review
-
-    def pop(self, token: str) -> Review | None:
-        self._expire()
-        return self._items.pop(token, None)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def _expire(self) -> None:
-        cutoff = self.clock.monotonic() - self.ttl_s
-        while self._items and next(iter(self._items.values())).created <= cutoff:
-            self._items.popitem(last=False)
-
-
-EXPIRED = "This import review has expired or was already decided; run the import again."
 
 
 class TransferService:
@@ -270,7 +170,7 @@ class TransferService:
         outcomes: dict[tuple[str, str], tuple[Track | None, bool]] = {}
         pending = list(distinct.items())
         pending.reverse()
-        state = _Progress(len(distinct), progress, self._clock)
+        state = Throttled(len(distinct), progress, self._clock)
         failures = 0
 
         async def worker() -> None:
@@ -381,33 +281,6 @@ class TransferService:
 
         limit = self._playlists.limits.max_tracks
         return await self._store.entries.append(actor.guild_id, playlist.id, new, max_tracks=limit, at=now, event=event)
-
-
-@dataclass
-class _Progress:
-    """Counts finished lookups and reports at most once per PROGRESS_EVERY_S, never two reports at once, without
-    holding up a lookup; the last count is always reported."""
-
-    total: int
-    report: Progress | None
-    clock: Clock
-    done: int = 0
-    last: float = float("-inf")
-    running: asyncio.Task[None] | None = None
-
-    def step(self) -> None:
-        self.done += 1
-        now = self.clock.monotonic()
-        busy = self.running is not None and not self.running.done()
-        if self.report is not None and not busy and now - self.last >= PROGRESS_EVERY_S and self.done < self.total:
-            self.last = now
-            self.running = asyncio.ensure_future(self.report(self.done, self.total))
-
-    async def finish(self) -> None:
-        if self.running is not None:
-            await asyncio.gather(self.running, return_exceptions=True)
-        if self.report is not None and self.total:
-            await self.report(self.total, self.total)
 
 
 def _key(track: Track) -> tuple[str, str]:
