@@ -22,6 +22,7 @@ from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.domain.services.privacy import PrivacyService
+from bot.domain.services.transfer import ImportLimits, TransferService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
 from bot.lastfm.transport import RetryPolicy
@@ -84,14 +85,17 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
         else:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
         music = MusicService(catalog, storage.accounts, clock=clock)
+        playlists = PlaylistService(storage, limits=limits, clock=clock, tracks=music)
+        imports = ImportLimits(max_bytes=settings.import_max_bytes, max_tracks=settings.import_max_tracks)
         services = Services(
             settings=settings,
             metrics=metrics,
             clock=clock,
-            playlists=PlaylistService(storage, limits=limits, clock=clock, tracks=music),
+            playlists=playlists,
             music=music,
             guilds=GuildService(storage.guilds),
             privacy=PrivacyService(storage, clock=clock, grace_days=settings.removed_server_days),
+            transfer=TransferService(storage, playlists, music, clock=clock, limits=imports),
         )
         bot = SharifyBot(services, **bot_options)
 

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     max_playlists_per_guild: int = Field(default=200, ge=1, le=10_000)
     trash_days: int = Field(default=30, ge=1, le=365)
     removed_server_days: int = Field(default=30, ge=1, le=365, description="days a removed server's data is kept")
+    import_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=8 * 1024 * 1024)
+    import_max_tracks: int = Field(default=2_000, ge=1, le=10_000)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from bot.domain.services.privacy import PrivacyService
+from bot.domain.services.transfer import TransferService
 from bot.runtime.metrics import Metrics
 
 
@@ -22,3 +23,4 @@ class Services:
     music: MusicService
     guilds: GuildService
     privacy: PrivacyService
+    transfer: TransferService

@@ -14,4 +14,5 @@ async def setup(bot: SharifyBot) -> None:
     services = bot.services
     cog = PlaylistCog(services.playlists, services.music, services.guilds)
     bot.add_dynamic_items(cog.pager)  # the pager's buttons answer from their custom_id: after a restart too
+    bot.add_dynamic_items(*cog.use_transfer(services.transfer))
     await bot.add_cog(cog)

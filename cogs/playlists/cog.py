@@ -9,11 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.formats import Format
 from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService, Playing, Resolved
 from bot.domain.services.playlists import Added, PlaylistService
+from bot.domain.services.transfer import TransferService
 from cogs.common import (
     LASTFM_BUDGET,
     actor_of,
@@ -28,6 +30,7 @@ from cogs.common import (
 )
 from cogs.confirm import Confirm
 from cogs.playlists import embeds
+from cogs.playlists import transfer as transfer_glue
 from cogs.playlists.options import Description, Mode, Name, NewName, TrackText, Trashed
 from cogs.playlists.views import PageButton
 
@@ -259,6 +262,60 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
             interaction,
             f"{'Added' if add else 'Removed'} {who.mention} {'to' if add else 'from'} **{safe(p.name)}**{note}.",
         )
+
+    # -- export, import, paste, links: thin wrappers over cogs/playlists/transfer.py ------------------------------
+
+    transfer_service: TransferService | None = None
+
+    def use_transfer(self, service: TransferService) -> list[type[discord.ui.DynamicItem[Any]]]:
+        """Give the cog the transfer service; returns the button types setup registers with the bot."""
+        self.transfer_service = service
+        self.review_buttons = transfer_glue.ReviewButton.bound(service, self.guilds)
+        self.links_buttons = transfer_glue.LinksButton.bound(self.playlists)
+        return [self.review_buttons, self.links_buttons]
+
+    @property
+    def transfer(self) -> TransferService:
+        assert self.transfer_service is not None, "setup calls use_transfer()"
+        return self.transfer_service
+
+    @app_commands.command(name="export", description="Download a playlist as a file for any player")
+    @app_commands.describe(name="The playlist", fmt="XSPF, JSPF, M3U8, CSV or plain text")
+    @app_commands.rename(fmt="format")
+    @app_commands.choices(fmt=[Choice(name=f.value.upper(), value=f.value) for f in Format])
+    async def export(self, interaction: discord.Interaction, name: Name, fmt: Choice[str]) -> None:
+        await transfer_glue.export(interaction, self.transfer, name, fmt.value)
+
+    @app_commands.command(name="import", description="Import a playlist file, after a review of what Last.fm found")
+    @app_commands.describe(
+        file="An XSPF, JSPF, M3U/M3U8, CSV or text file",
+        into="Add to this playlist (default: a new playlist)",
+        name="Name of the new playlist (default: the file's title)",
+    )
+    async def import_(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        into: Name | None = None,
+        name: NewName | None = None,
+    ) -> None:
+        actor = await self._actor(interaction)
+        await transfer_glue.import_file(interaction, self.review_buttons, actor, file, into=into, name=name)
+
+    @app_commands.command(name="paste", description="Paste Artist - Title lines, reviewed before they are added")
+    @app_commands.describe(into="Add to this playlist (default: a new playlist)", name="Name of the new playlist")
+    async def paste(
+        self, interaction: discord.Interaction, into: Name | None = None, name: NewName | None = None
+    ) -> None:
+        actor = await self._actor(interaction)
+        chosen = await self.transfer.begin(actor, into=into, name=name)
+        await interaction.response.send_modal(transfer_glue.PasteModal(self.review_buttons, actor, chosen))
+
+    @app_commands.command(name="links", description="A link to every track of a playlist on one platform")
+    @app_commands.describe(name="The playlist", platform="Where to open the tracks")
+    @app_commands.choices(platform=[Choice(name=p, value=p) for p in transfer_glue.PLATFORM_NAMES])
+    async def links(self, interaction: discord.Interaction, name: Name, platform: Choice[str]) -> None:
+        await transfer_glue.links(interaction, self.links_buttons, name, platform.value)
 
 
 def _added_typed(added: Added, typed: str) -> str:
