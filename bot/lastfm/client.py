@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, cast
 
 import aiohttp
@@ -27,7 +28,7 @@ from bot.lastfm.cache import (
     PersistentCache,
     request_key,
 )
-from bot.lastfm.errors import LastfmError
+from bot.lastfm.errors import LastfmError, LastfmNotFound
 from bot.lastfm.models import (
     AlbumInfo,
     ArtistInfo,
@@ -47,6 +48,8 @@ from bot.lastfm.transport import RetryPolicy, Transport
 from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
+NOT_FOUND_FOR = timedelta(hours=1)  # an unknown track, artist or user may appear on Last.fm later: not for long
+MAX_NOT_FOUND = 5_000
 
 Period = Literal["overall", "7day", "1month", "3month", "6month", "12month"]
 
@@ -79,6 +82,7 @@ class LastfmClient:
         self.lifetimes = {**DEFAULT_LIFETIMES, **(lifetimes or {})}
         self.memory = MemoryCache(memory_entries)
         self.persistent = PersistentCache(cache) if cache is not None else None
+        self.missing: OrderedDict[str, tuple[datetime, LastfmNotFound]] = OrderedDict()  # key -> (until, answer)
         self.limiter = ClockedLimiter(rate_per_second, burst, self.clock)
         self.transport = Transport(
             session,
@@ -199,10 +203,18 @@ class LastfmClient:
         return cast(Result[M], result)
 
     async def call(self, method: str, params: Mapping[str, str], *, refresh: bool = False) -> Result[LastfmModel]:
-        """Any supported read method. Fresh cache -> no request; else one shared request per identical call."""
+        """Any supported read method. Fresh cache -> no request; else one shared request per identical call.
+        A "not found" answer is remembered for NOT_FOUND_FOR too, so an unknown track in a re-imported file or a
+        repeated typo does not cost a request each time."""
         params = {k: str(v).strip() for k, v in params.items()}
         key = request_key(method, params)
         now = self.clock.now()
+        missing = self.missing.get(key)
+        if missing is not None and not refresh:
+            if now < missing[0]:
+                self._count_cache("not_found_hit")
+                raise missing[1].with_traceback(None)
+            del self.missing[key]
         entry = self.memory.get(key, now)
         if entry is not None and entry.is_fresh(now) and not refresh:
             self._count_cache("hit")
@@ -229,6 +241,8 @@ class LastfmClient:
             payload = await self.transport.get(method, params)
             value = parse(method, payload, params=params)
         except LastfmError as e:
+            if isinstance(e, LastfmNotFound):
+                self._remember_missing(key, e)
             if e.transient and entry is not None:
                 self._count_cache("stale")
                 log.warning("Serving a stale Last.fm %s from %s: %s", method, entry.stored_at.isoformat(), e)
@@ -245,6 +259,12 @@ class LastfmClient:
         life = self.lifetimes.get(method, FALLBACK_LIFETIME)
         fresh = min(life.fresh, USER_SPECIFIC_FRESH) if "username" in params else life.fresh
         return CacheEntry(value, now, now + fresh, now + fresh + life.stale)
+
+    def _remember_missing(self, key: str, error: LastfmNotFound) -> None:
+        self.missing[key] = (self.clock.now() + NOT_FOUND_FOR, error)
+        self.missing.move_to_end(key)
+        while len(self.missing) > MAX_NOT_FOUND:
+            self.missing.popitem(last=False)
 
     def _count_cache(self, result: str) -> None:
         if self.metrics is not None:

@@ -147,3 +147,18 @@ async def test_sqlite_store_as_persistent_cache(
         first = await make_client(cache=store.cache).track_get_info(catalog.artist_of(t).name, t.name)
         again = await make_client(cache=store.cache).track_get_info(catalog.artist_of(t).name, t.name)
     assert standin.count() == 1 and again.from_cache and again.value == first.value
+
+
+async def test_not_found_is_remembered_for_an_hour(
+    make_client: MakeClient, standin: LastfmStandin, vclock: VirtualClock
+) -> None:
+    """A file imported twice, or the same typo twice, asks Last.fm about an unknown track once per hour."""
+    client = make_client()
+    for _ in range(3):
+        with pytest.raises(LastfmNotFound):
+            await client.track_get_info("Nobody Knows", "No Such Song")
+    assert standin.count("track.getInfo") == 1
+    vclock.advance(3601)
+    with pytest.raises(LastfmNotFound):
+        await client.track_get_info("Nobody Knows", "No Such Song")
+    assert standin.count("track.getInfo") == 2
