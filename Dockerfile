@@ -1,34 +1,42 @@
-# syntax=docker/dockerfile:1
-# Sharify's production image. Build: docker build -t sharify-bot .
+# Sharify's production image.
+#   docker build --build-arg PYTHON_DIGEST=sha256:<64 hex digits> -t sharify-bot .
 #
-# Two stages: the first installs the runtime dependencies (pinned by requirements.lock, used only as constraints, so
-# the dev tools it also pins are never installed), then the bot, into a virtual environment; the second copies that
-# environment onto a clean base with nothing else. The image runs as uid 10001 on a read-only root filesystem:
-# the only writable places are the volumes /data (SQLite, when no MongoDB URI is set) and /tmp.
+# Nothing in it is fetched unpinned. The base is python:3.13-slim at one exact digest: a tag can be moved, a digest
+# cannot. Look the digest up when you update the base (`docker buildx imagetools inspect python:3.13-slim`, the
+# "Digest:" line of the index) and set it on the build trigger (cloudbuild.yaml's _PYTHON_DIGEST); the default below
+# is a placeholder that fails the build on purpose. Every Python package comes from a hashed lock
+# (`make lock` writes them): pip refuses any file whose hash is not in it.
+#
+# Two stages: the first installs the runtime lock, then builds the bot's wheel with the build backend from its own
+# lock and installs it alone; the second copies the virtual environment onto a clean base with nothing else. The
+# image runs as uid 10001 on a read-only root filesystem: the only writable places are the volumes /data (SQLite,
+# when no MongoDB URI is set) and /tmp.
+ARG PYTHON_DIGEST=sha256:set-PYTHON_DIGEST-to-the-published-digest-of-python-3.13-slim
 
-FROM python:3.13-slim AS build
+FROM python:3.13-slim@${PYTHON_DIGEST} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_INPUT=1
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first, so a code-only change reuses this layer: the runtime requirements named in pyproject.toml,
-# pinned by the lock.
-COPY pyproject.toml requirements.lock ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --no-cache-dir -c requirements.lock -r /tmp/requirements.txt
-# Then the code, installed alone (its dependencies are all there: pip check fails the build otherwise). bot/sandbox,
-# the local Discord simulator and Last.fm stand-in, is neither in the build context nor in the package.
-COPY README.md ./
+# Dependencies first, from the locks alone, so a code-only change reuses this layer. --require-hashes also fails the
+# build if a dependency is missing from the lock, rather than fetching it unpinned.
+COPY requirements.lock requirements-build.lock ./
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes --requirement requirements.lock \
+    && python -m venv /opt/build \
+    && /opt/build/bin/pip install --no-cache-dir --require-hashes --requirement requirements-build.lock
+# Then the code: a wheel built without fetching anything (the backend is the locked one above), installed alone
+# (pip check fails the build if a dependency is missing). bot/sandbox, the local Discord simulator and Last.fm
+# stand-in, is neither in the build context nor in the package.
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY storage ./storage
-RUN pip install --no-cache-dir --no-deps -c requirements.lock . \
-    && pip check \
-    && python -m compileall -q /opt/venv
+RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /tmp/wheels . \
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps --no-index /tmp/wheels/sharify-*.whl \
+    && /opt/venv/bin/pip check \
+    && /opt/venv/bin/python -m compileall -q /opt/venv
 
-FROM python:3.13-slim
+FROM python:3.13-slim@${PYTHON_DIGEST}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \

@@ -21,7 +21,17 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
 HEALTH_PORT = 8080
 SECRET_VARS = {ENV_PREFIX + f.upper() for f in SECRET_FIELDS}
-PLACEHOLDERS = ("PROJECT_ID", "REGION", "IMAGE_TAG")
+PLACEHOLDERS = ("PROJECT_ID", "REGION", "IMAGE_DIGEST")
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def cloudbuild() -> dict[str, Any]:
+    build: dict[str, Any] = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    return build
+
+
+def steps() -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in cloudbuild()["steps"]}
 
 
 def documents() -> list[dict[str, Any]]:
@@ -60,6 +70,7 @@ def test_kustomization_lists_every_manifest_and_overrides_the_image() -> None:
     (image,) = kustomization["images"]
     assert image["name"] == container()["image"]
     assert image["newName"] == "REGION-docker.pkg.dev/PROJECT_ID/sharify/bot"
+    assert image["digest"] == "IMAGE_DIGEST" and "newTag" not in image  # pods run an image by digest, never a tag
 
 
 def test_pod_and_container_are_locked_down() -> None:
@@ -187,29 +198,34 @@ def test_placeholders_appear_only_where_cloudbuild_replaces_them() -> None:
     for path in K8S.glob("*.yaml"):
         text = path.read_text()
         rendered = (
-            text.replace("PROJECT_ID", "my-proj").replace("REGION", "europe-west1").replace("IMAGE_TAG", "abc123")
+            text.replace("PROJECT_ID", "my-proj").replace("REGION", "europe-west1").replace("IMAGE_DIGEST", DIGEST)
         )
         assert not any(p in rendered for p in PLACEHOLDERS)
         for line in text.splitlines():
             if "REGION" in line and not line.lstrip().startswith("#"):
                 assert "REGION-docker.pkg.dev" in line, line
-    cloudbuild = (ROOT / "cloudbuild.yaml").read_text()
+    render = steps()["render"]["args"][-1]
     for placeholder, value in [
         ("PROJECT_ID", "${PROJECT_ID}"),
         ("REGION", "${_REGION}"),
-        ("IMAGE_TAG", "${SHORT_SHA}"),
+        ("IMAGE_DIGEST", "$${digest}"),
     ]:
-        assert f"s/{placeholder}/{value}/g" in cloudbuild
+        assert f"s/{placeholder}/{value}/g" in render
 
 
-def test_cloudbuild_tests_before_pushing_and_deploys_the_pushed_image() -> None:
-    build = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
-    steps = {s["id"]: s for s in build["steps"]}
-    assert steps["test"]["name"] == "python:3.13" and "make test" in steps["test"]["args"][-1]
-    assert {"test", "build"} <= set(steps["push"]["waitFor"])
-    assert steps["deploy"]["waitFor"] == ["push"]
+def test_cloudbuild_tests_before_pushing_and_deploys_the_pushed_image_by_digest() -> None:
+    build = cloudbuild()
+    s = steps()
+    assert list(s) == ["test", "build", "push", "render", "deploy"]
+    assert s["test"]["name"] == "python:3.13" and "make test" in s["test"]["args"][-1]
+    assert s["build"]["waitFor"] == ["-"]  # built alongside the tests...
+    assert {"test", "build"} <= set(s["push"]["waitFor"])  # ...pushed only after both
+    assert s["render"]["waitFor"] == ["push"] and s["deploy"]["waitFor"] == ["render"]
     image = "${_IMAGE}:${SHORT_SHA}"
     assert build["substitutions"]["_IMAGE"] == "${_REGION}-docker.pkg.dev/${PROJECT_ID}/sharify/bot"
-    assert image in steps["build"]["args"] and steps["push"]["args"] == ["push", image]
-    assert "apply --namespace" in steps["deploy"]["args"][-1] and "-k" in steps["deploy"]["args"][-1]
-    assert {"_REGION", "_CLUSTER", "_NAMESPACE"} <= set(build["substitutions"])
+    assert f'--tag "{image}"' in s["build"]["args"][-1]
+    assert '--build-arg "PYTHON_DIGEST=${_PYTHON_DIGEST}"' in s["build"]["args"][-1]
+    assert f'docker push "{image}"' in s["push"]["args"][-1]
+    assert build["images"] == [image]  # recorded in the build's results and provenance
+    assert "apply --namespace" in s["deploy"]["args"][-1] and "-k deploy" in s["deploy"]["args"][-1]
+    assert {"_REGION", "_CLUSTER", "_NAMESPACE", "_PYTHON_DIGEST"} <= set(build["substitutions"])

