@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -12,6 +13,15 @@ from bot.sandbox.discord_sim import DiscordSimulator
 from bot.sandbox.harness import sharify_on
 
 pytestmark = pytest.mark.e2e
+
+
+async def until(predicate: Callable[[], bool], within: float) -> None:
+    """Poll `predicate` (a state in another process or task) until it holds, at most `within` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            if predicate():
+                return
+            await asyncio.sleep(0.01)
 
 
 def free_port() -> int:
@@ -87,13 +97,9 @@ async def test_gateway_gauge_follows_a_drop_and_the_resume(settings):
             app.bot.add_listener(on_shard_disconnect)
             resumes = sim.gateway.count("RESUME")
             await sim.drop_gateway(code=None)
-            async with asyncio.timeout(10):
-                while sim.gateway.count("RESUME") == resumes or connected() != 1.0:
-                    await asyncio.sleep(0.01)
+            await until(lambda: sim.gateway.count("RESUME") > resumes and connected() == 1.0, within=10)
             assert seen == [0.0]  # it fell while the gateway was down...
             assert connected() == 1.0  # ...and rose again with the RESUME
             await sim.command(guild, alice, "playlist create", name="after")  # and the bot still answers
             sim.add_guild("Second")  # a join is counted
-            async with asyncio.timeout(5):
-                while guilds() != 2.0:
-                    await asyncio.sleep(0.01)
+            await until(lambda: guilds() == 2.0, within=5)
