@@ -5,7 +5,7 @@ Past what one process can serve, starting every interaction at once makes all of
 every other for the same event loop, and the process spends its whole time on answers Discord will refuse. So:
 
 - at most `max_in_flight` interactions run at a time; the others wait in a queue, which costs nothing;
-- an interaction whose deadline can no longer be met (older than `deadline_s - reserve_s` when it would start) is
+- an interaction whose deadline can no longer be met (older than `deadline_s - reserve_s`, 2 s, when it would start) is
   dropped before any work and counted (`sharify_interactions_shed_total{reason="expired"}`);
 - the queue is served oldest first while it keeps up, newest first once its oldest entry has waited longer than
   `lifo_after_s` (adaptive LIFO): under overload the newest interactions still have time to be answered, and the old
@@ -35,7 +35,7 @@ from bot.runtime.metrics import Metrics
 log = logging.getLogger(__name__)
 
 DISCORD_DEADLINE_S = 3.0
-DEFAULT_RESERVE_S = 0.5  # time kept for the work itself: an interaction older than 2.5 s does not start
+DEFAULT_RESERVE_S = 1.0  # kept for the first response under load: an interaction older than 2 s does not start
 DEFAULT_MAX_IN_FLIGHT = 32
 DEFAULT_LIFO_AFTER_S = 0.5
 
