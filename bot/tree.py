@@ -131,8 +131,11 @@ class SharifyTree(app_commands.CommandTree):
         autocomplete = interaction.type is discord.InteractionType.autocomplete
         admission = getattr(self.client, "admission", None)
         if admission is not None and not await admission.admit(interaction.created_at):
-            log.info("interaction dropped: %s", "shutting down" if admission.closed else "too late to answer")
-            if admission.closed and not autocomplete:
+            if not admission.closed:  # overload: counted in sharify_interactions_shed_total, not logged one by one
+                log.debug("interaction dropped: too late to answer")
+                return
+            log.info("interaction dropped: shutting down")
+            if not autocomplete:
                 with contextlib.suppress(discord.HTTPException):
                     await interaction.response.send_message(RESTARTING, ephemeral=True)
             return
