@@ -145,6 +145,7 @@ def bot_settings(data_dir: Path, health_port: int = 0) -> Settings:
         log_level="WARNING",
         max_playlists_per_guild=10_000,
         max_tracks_per_playlist=100_000,
+        max_interactions_in_flight=int(os.environ.get("BENCH_IN_FLIGHT", "32")),
     )
 
 

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=60, description="time in-flight work gets on SIGTERM")
-    max_interactions_in_flight: int = Field(default=32, ge=1, le=1000)
+    max_interactions_in_flight: int = Field(default=8, ge=1, le=1000)
 
     # Limits
     max_tracks_per_playlist: int = Field(default=10_000, ge=1, le=100_000)

@@ -12,6 +12,7 @@ note instead. Every command is counted and timed by command and outcome, its err
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -31,6 +32,8 @@ UNEXPECTED = "Something went wrong on Sharify's side. It has been logged; please
 FALLBACK = "That didn't work, and the details couldn't be shown. Please check what you typed and try again."
 # The outcome of the command this task runs, for its metrics (discord.py calls on_error from inside _call).
 _outcome: ContextVar[dict[str, str] | None] = ContextVar("sharify_command_outcome", default=None)
+
+FIRST_RESPONSE_POLL_S = 0.02  # how often a command's admission slot checks whether its first response is out
 
 RESTARTING = "Sharify is restarting. Please try again in a few seconds."
 INVALID_FORM_BODY = 50035
@@ -142,19 +145,34 @@ class SharifyTree(app_commands.CommandTree):
         started = time.perf_counter()
         outcome = {"outcome": "ok"}  # on_error, called from inside _call in this same task, sets the real one
         _outcome.set(outcome)
+        work = asyncio.create_task(self._run(interaction, outcome), name="CommandTree-call")
         try:
-            try:
-                await self._call(interaction)
-            except app_commands.AppCommandError as error:
-                await self._dispatch_error(interaction, error)
-            except BaseException:
-                outcome["outcome"] = "error"
-                raise
+            if admission is not None:
+                await self._until_first_response(interaction, work)
+                admission.release()
+            await work
         finally:
             if admission is not None:
-                admission.release()
+                admission.finish()
             if not autocomplete:
                 self._observe(interaction, path, outcome["outcome"], time.perf_counter() - started)
+
+    @staticmethod
+    async def _until_first_response(interaction: discord.Interaction, work: asyncio.Task[None]) -> None:
+        """Return once the interaction has its first response (the deadline is met) or its work has ended."""
+        while not interaction.response.is_done():
+            done, _ = await asyncio.wait({work}, timeout=FIRST_RESPONSE_POLL_S)
+            if done:
+                return
+
+    async def _run(self, interaction: discord.Interaction, outcome: dict[str, str]) -> None:
+        try:
+            await self._call(interaction)
+        except app_commands.AppCommandError as error:
+            await self._dispatch_error(interaction, error)
+        except BaseException:
+            outcome["outcome"] = "error"
+            raise
 
     def _observe(self, interaction: discord.Interaction, path: str, outcome: str, seconds: float) -> None:
         metrics = getattr(getattr(self.client, "services", None), "metrics", None)

@@ -4,21 +4,24 @@ Discord wants the first response to an interaction within 3 s of its creation (t
 Past what one process can serve, starting every interaction at once makes all of them late: each competes with
 every other for the same event loop, and the process spends its whole time on answers Discord will refuse. So:
 
-- at most `max_in_flight` interactions run at a time; the others wait in a queue, which costs nothing;
+- at most `max_in_flight` interactions are on their way to their first response at a time; the others wait in a
+  queue, which costs nothing. The slot is what the deadline is about, so it is given back at the first response
+  (`release()`): a command that deferred and waits for Last.fm does not hold back the others;
 - an interaction whose deadline can no longer be met (older than `deadline_s - reserve_s`, 2 s, when it would start) is
   dropped before any work and counted (`sharify_interactions_shed_total{reason="expired"}`);
 - the queue is served oldest first while it keeps up, newest first once its oldest entry has waited longer than
   `lifo_after_s` (adaptive LIFO): under overload the newest interactions still have time to be answered, and the old
   ones, which would be late anyway, expire and are dropped, so they never starve the newest;
-- `close()` (shutdown) admits nothing more (reason "shutdown"); `drain()` waits for the work in flight.
+- `close()` (shutdown) admits nothing more (reason "shutdown"); `drain()` waits until every admitted interaction
+  has finished (`finish()`), first response or not.
 
     admission = Admission(clock)
     if not await admission.admit(interaction.created_at):
         return  # shed
     try:
-        ...
+        ...  # admission.release() once the first response is out (or at the end, whichever comes first)
     finally:
-        admission.release()
+        admission.finish()
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ log = logging.getLogger(__name__)
 
 DISCORD_DEADLINE_S = 3.0
 DEFAULT_RESERVE_S = 1.0  # kept for the first response under load: an interaction older than 2 s does not start
-DEFAULT_MAX_IN_FLIGHT = 32
+DEFAULT_MAX_IN_FLIGHT = 8  # the loop is the bottleneck: more at once only makes each one later
 DEFAULT_LIFO_AFTER_S = 0.5
 
 
@@ -65,7 +68,8 @@ class Admission:
         self._lifo_after_s = lifo_after_s
         self._metrics = metrics
         self._waiting: deque[_Waiter] = deque()
-        self._in_flight = 0
+        self._in_flight = 0  # holding a slot: admitted, first response not out yet
+        self._running = 0  # admitted and not finished
         self._closed = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -73,6 +77,10 @@ class Admission:
     @property
     def in_flight(self) -> int:
         return self._in_flight
+
+    @property
+    def running(self) -> int:
+        return self._running
 
     @property
     def waiting(self) -> int:
@@ -89,7 +97,7 @@ class Admission:
         return self.age_s(created_at) > self._budget_s
 
     async def admit(self, created_at: datetime) -> bool:
-        """True when the caller may start (and must `release()` later); False when it is shed."""
+        """True when the caller may start (and must `release()` once and `finish()` once later); False: shed."""
         if self._closed:
             self._shed("shutdown")
             return False
@@ -107,17 +115,23 @@ class Admission:
         except asyncio.CancelledError:
             if waiter.future.done() and not waiter.future.cancelled() and waiter.future.result():
                 self.release()  # admitted just as it was cancelled: give the slot back
+                self.finish()
             elif waiter in self._waiting:
                 self._waiting.remove(waiter)
                 self._gauge()
             raise
 
     def release(self) -> None:
+        """The first response is out (or the work ended): the slot goes to the next waiting interaction."""
         self._in_flight -= 1
         self._next()
-        if self._in_flight == 0:
-            self._idle.set()
         self._gauge()
+
+    def finish(self) -> None:
+        """The admitted interaction's work has ended."""
+        self._running -= 1
+        if self._running == 0:
+            self._idle.set()
 
     def close(self) -> None:
         """Admit nothing more: every waiting interaction is shed now, and later ones at once."""
@@ -127,8 +141,8 @@ class Admission:
         self._gauge()
 
     async def drain(self, timeout_s: float) -> int:
-        """Wait up to `timeout_s` for the work in flight to end; returns how many are still running."""
-        if self._in_flight:
+        """Wait up to `timeout_s` for the admitted work to end; returns how many are still running."""
+        if self._running:
             wait = asyncio.ensure_future(self._idle.wait())
             deadline = asyncio.ensure_future(self._clock.sleep(timeout_s))
             try:
@@ -136,10 +150,11 @@ class Admission:
             finally:
                 wait.cancel()
                 deadline.cancel()
-        return self._in_flight
+        return self._running
 
     def _start(self) -> None:
         self._in_flight += 1
+        self._running += 1
         self._idle.clear()
 
     def _next(self) -> None:

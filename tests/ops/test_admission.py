@@ -83,6 +83,7 @@ async def test_close_sheds_the_waiting_and_later_ones_and_drain_waits_for_the_ru
     async def finish_later() -> None:
         await asyncio.sleep(0)
         admission.release()
+        admission.finish()
 
     task = asyncio.create_task(finish_later())
     assert await admission.drain(10.0) == 0
@@ -108,3 +109,24 @@ async def test_a_cancelled_waiter_leaves_the_queue(clock: FakeClock) -> None:
     assert admission.waiting == 0
     admission.release()
     assert admission.in_flight == 0
+
+
+async def test_the_slot_goes_back_at_the_first_response_and_the_drain_still_waits_for_the_work(
+    clock: FakeClock,
+) -> None:
+    admission = Admission(clock, max_in_flight=1)
+    assert await admission.admit(clock.now())  # a command that deferred and now waits for Last.fm
+    admission.release()  # its first response is out
+    assert await admission.admit(clock.now())  # the next one starts at once, no waiting behind the slow one
+    assert (admission.in_flight, admission.running) == (1, 2)
+    admission.release()
+    admission.finish()
+    admission.close()
+
+    async def slow_one_ends() -> None:
+        await asyncio.sleep(0)
+        admission.finish()
+
+    task = asyncio.create_task(slow_one_ends())
+    assert await admission.drain(10.0) == 0 and admission.running == 0
+    await task
