@@ -57,6 +57,7 @@ GUILDS = 4
 PLAYLISTS_PER_GUILD = 3
 MEMBERS_PER_GUILD = 3
 MIX = (("create", 0.10), ("add", 0.70), ("show", 0.20))
+IN_FLIGHT = [Settings.model_fields["max_interactions_in_flight"].default]  # --in-flight, passed to the child too
 
 
 @dataclass
@@ -145,7 +146,7 @@ def bot_settings(data_dir: Path, health_port: int = 0) -> Settings:
         log_level="WARNING",
         max_playlists_per_guild=10_000,
         max_tracks_per_playlist=100_000,
-        max_interactions_in_flight=int(os.environ.get("BENCH_IN_FLIGHT", "32")),
+        max_interactions_in_flight=IN_FLIGHT[0],
     )
 
 
@@ -174,6 +175,7 @@ async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path, port: int) -> As
     """Run the bot in its own process (`--serve-bot`), pointed at this process's simulator; stop it on exit by
     closing its stdin."""
     args = ("--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir), str(port))
+    args += ("--in-flight", str(IN_FLIGHT[0]))
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, *args, stdin=asyncio.subprocess.PIPE, cwd=ROOT
     )
@@ -344,7 +346,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             aim[f"no_late_answer_at_{factor}x"] = at["missed_deadlines"] == 0
         print(f"completed within 3 s per second: knee {knee}, 2x {out['ratio_2x']:.0%}, 4x {out['ratio_4x']:.0%}")
     out["aim"] = aim
-    out["setup"] = {"same_process": args.same_process, "duration_s": args.duration, "cpus": os.cpu_count()}
+    out["setup"] = {
+        "in_flight": IN_FLIGHT[0],
+        "same_process": args.same_process,
+        "duration_s": args.duration,
+        "cpus": os.cpu_count(),
+    }
     return out
 
 
@@ -355,6 +362,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--same-process", action="store_true", help="run the bot on the simulator's event loop")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--knee", type=int, default=0, help="overload: run at KNEE, 2x and 4x it (replaces --rates)")
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
     child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")
     parser.add_argument("--serve-bot", nargs=5, metavar=child, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -362,6 +370,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 if __name__ == "__main__":
     arguments = parse(sys.argv[1:])
+    IN_FLIGHT[0] = arguments.in_flight
     if arguments.serve_bot:
         asyncio.run(serve_bot(*arguments.serve_bot))
     else:
