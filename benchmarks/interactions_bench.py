@@ -174,8 +174,8 @@ async def bot_in_this_process(sim: DiscordSimulator, data_dir: Path, port: int) 
 async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path, port: int) -> AsyncIterator[str]:
     """Run the bot in its own process (`--serve-bot`), pointed at this process's simulator; stop it on exit by
     closing its stdin."""
-    args = ("--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir), str(port), "--in-flight")
-    args += (str(IN_FLIGHT[0]),)
+    args = ["--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir), str(port)]
+    args += ["--in-flight", str(IN_FLIGHT[0])]
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, *args, stdin=asyncio.subprocess.PIPE, cwd=ROOT
     )
