@@ -6,11 +6,19 @@ Per interaction it measures the time from the gateway dispatch to the bot's firs
 deadline is about), and per rate the throughput (completed replies per second), missed deadlines, violations and
 errors. The aim on a 2-core machine: p99 under 100 ms at 50/s, no missed deadline at 200/s.
 
+Overload (`--knee N`): the rates become N, 2N and 4N (N: the rate past which one process stops keeping up, about
+300-400/s on a 2-core machine). Past the knee the bot sheds what it can no longer answer in time (an interaction
+older than 2 s when a slot frees is dropped before any work) and serves the newest first; the report gives, per
+rate, the interactions completed within Discord's 3 s per second of offered load, how many the bot shed (read from
+its /metrics) and how many answers came too late (work spent on an expired interaction). The aim: at 2N and 4N, at
+least 90 % of the completions per second at N, and no late answer.
+
 By default the bot runs in a child process, so the simulator and the load generator (which build and send every
 interaction in this process) don't compete with the bot for one event loop; ``--same-process`` runs everything on
 one loop (what the end-to-end tests do), which charges the simulator's own work to the bot's latency.
 
     .venv/bin/python benchmarks/interactions_bench.py [--duration 10] [--rates 10,50,200] [--same-process]
+    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10
 
 Human-readable lines first, then one JSON object on the last line.
 """
@@ -25,6 +33,7 @@ import logging
 import math
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -33,6 +42,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,6 +57,7 @@ GUILDS = 4
 PLAYLISTS_PER_GUILD = 3
 MEMBERS_PER_GUILD = 3
 MIX = (("create", 0.10), ("add", 0.70), ("show", 0.20))
+IN_FLIGHT = [Settings.model_fields["max_interactions_in_flight"].default]  # --in-flight, passed to the child too
 
 
 @dataclass
@@ -73,6 +85,7 @@ class RateResult:
     missed_deadlines: int = 0
     violations: int = 0
     wall_s: float = 0.0
+    shed: float | None = None  # the bot's sharify_interactions_shed_total during this rate (when it can be read)
 
     def latencies(self, kind: str | None = None) -> list[float]:
         """Ascending dispatch-to-first-callback times, of every interaction or of one kind."""
@@ -84,7 +97,10 @@ class RateResult:
         lat = self.latencies()
         done = [o.done_at for o in self.outcomes if o.done_at is not None and o.error is None]
         lags = sorted(o.sent_lag_ms for o in self.outcomes if o.sent_lag_ms is not None)
+        in_time = [o for o in self.outcomes if o.error is None and o.latency_ms is not None and o.latency_ms <= 3000]
         return {
+            "in_time_per_s": round(len(in_time) / self.duration, 1),
+            "shed": self.shed,
             "sent": len(self.outcomes),
             "completed": len(done),
             "p50_ms": round(percentile(lat, 50), 1),
@@ -121,28 +137,45 @@ def populate(sim: DiscordSimulator) -> list[Target]:
     return targets
 
 
-def bot_settings(data_dir: Path) -> Settings:
+def bot_settings(data_dir: Path, health_port: int = 0) -> Settings:
     return Settings(
         _env_file=None,
         data_dir=data_dir,
-        health_port=0,
+        health_host="127.0.0.1",
+        health_port=health_port,
         log_level="WARNING",
         max_playlists_per_guild=10_000,
         max_tracks_per_playlist=100_000,
+        max_interactions_in_flight=IN_FLIGHT[0],
     )
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def shed_total(port: int) -> float:
+    """The bot's sharify_interactions_shed_total, summed over reasons, read from its /metrics."""
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as r:
+        text = await r.text()
+    lines = [line for line in text.splitlines() if line.startswith("sharify_interactions_shed_total{")]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
+
+
 @contextlib.asynccontextmanager
-async def bot_in_this_process(sim: DiscordSimulator, data_dir: Path) -> AsyncIterator[str]:
-    async with sharify_on(sim, bot_settings(data_dir)):
+async def bot_in_this_process(sim: DiscordSimulator, data_dir: Path, port: int) -> AsyncIterator[str]:
+    async with sharify_on(sim, bot_settings(data_dir, port)):
         yield "same process, one event loop shared with the simulator and the load generator"
 
 
 @contextlib.asynccontextmanager
-async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path) -> AsyncIterator[str]:
+async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path, port: int) -> AsyncIterator[str]:
     """Run the bot in its own process (`--serve-bot`), pointed at this process's simulator; stop it on exit by
     closing its stdin."""
-    args = ("--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir))
+    args = ["--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir), str(port)]
+    args += ["--in-flight", str(IN_FLIGHT[0])]
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, *args, stdin=asyncio.subprocess.PIPE, cwd=ROOT
     )
@@ -160,11 +193,11 @@ async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path) -> AsyncIterator
             await child.wait()
 
 
-async def serve_bot(api_base: str, gateway_url: str, token: str, data_dir: str) -> None:
+async def serve_bot(api_base: str, gateway_url: str, token: str, data_dir: str, port: str) -> None:
     """The child's side: the real composition root, connected to the parent's simulator until stdin closes."""
     logging.basicConfig(level=logging.WARNING)
     async with (
-        build(bot_settings(Path(data_dir))) as app,
+        build(bot_settings(Path(data_dir), int(port))) as app,
         run_client(app.bot, token=token, api_base=api_base, gateway_url=gateway_url, ready_timeout=30),
     ):
         await asyncio.to_thread(sys.stdin.read)
@@ -217,9 +250,10 @@ async def one(sim: DiscordSimulator, load: Load, outcome: Outcome) -> None:
         outcome.error = f"unexpected reply {reply!r} {reply.errors}"
 
 
-async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float) -> RateResult:
+async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float, port: int | None = None) -> RateResult:
     """Open loop: start interaction i at t0 + i/rate whether or not earlier ones were answered."""
     result = RateResult(rate, duration)
+    shed0 = await shed_total(port) if port else None
     missed0, violations0 = len(sim.missed_deadlines), len(sim.violations)
     tasks: list[asyncio.Task[None]] = []
     loop = asyncio.get_running_loop()
@@ -236,6 +270,8 @@ async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float) ->
     result.wall_s = loop.time() - start
     result.missed_deadlines = len(sim.missed_deadlines) - missed0
     result.violations = len(sim.violations) - violations0
+    if port and shed0 is not None:
+        result.shed = await shed_total(port) - shed0
     return result
 
 
@@ -269,12 +305,13 @@ def table(results: list[RateResult]) -> str:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    rates = [int(r) for r in args.rates.split(",")]
+    rates = [args.knee, 2 * args.knee, 4 * args.knee] if args.knee else [int(r) for r in args.rates.split(",")]
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="sharify-bench-") as tmp:
-        async with DiscordSimulator(settle=0.0, response_timeout=10.0) as sim:
+        async with DiscordSimulator(settle=0.0, response_timeout=6.0) as sim:
             targets = populate(sim)
             runner = bot_in_this_process if args.same_process else bot_in_a_child
-            async with runner(sim, Path(tmp)) as where:
+            async with runner(sim, Path(tmp), port) as where:
                 print(f"setup: {where}; {os.cpu_count()} CPUs; {GUILDS} guilds x {PLAYLISTS_PER_GUILD} playlists; "
                       f"mix {', '.join(f'{k} {w:.0%}' for k, w in MIX)}; {args.duration:g} s per rate")  # fmt: skip
                 await prepare(sim, targets)
@@ -282,8 +319,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 await fire(sim, load, 20, 1.0)  # warm-up, not reported
                 results = []
                 for rate in rates:
-                    results.append(await fire(sim, load, rate, args.duration))
-                    print(f"  {rate}/s done: {results[-1].summary()['completed']} replies", flush=True)
+                    results.append(await fire(sim, load, rate, args.duration, port))
+                    s = results[-1].summary()
+                    print(f"  {rate}/s: {s['completed']} replies, {s['in_time_per_s']}/s within 3 s, "
+                          f"shed {s['shed']}, late {s['missed_deadlines']}", flush=True)  # fmt: skip
     print()
     print(table(results))
     print("latency = gateway dispatch -> first callback (Reply.latency_ms); lag = dispatch time vs schedule")
@@ -297,8 +336,22 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         aim["p99_under_100ms_at_50"] = by_rate["50"]["p99_ms"] < 100
     if "200" in by_rate:
         aim["no_missed_at_200"] = by_rate["200"]["missed_deadlines"] == 0 and by_rate["200"]["errors"] == 0
+    if args.knee:
+        knee = by_rate[str(args.knee)]["in_time_per_s"]
+        for factor in (2, 4):
+            at = by_rate[str(factor * args.knee)]
+            ratio = at["in_time_per_s"] / knee if knee else 0.0
+            out[f"ratio_{factor}x"] = round(ratio, 3)
+            aim[f"at_{factor}x_90pct_of_knee"] = ratio >= 0.9
+            aim[f"no_late_answer_at_{factor}x"] = at["missed_deadlines"] == 0
+        print(f"completed within 3 s per second: knee {knee}, 2x {out['ratio_2x']:.0%}, 4x {out['ratio_4x']:.0%}")
     out["aim"] = aim
-    out["setup"] = {"same_process": args.same_process, "duration_s": args.duration, "cpus": os.cpu_count()}
+    out["setup"] = {
+        "in_flight": IN_FLIGHT[0],
+        "same_process": args.same_process,
+        "duration_s": args.duration,
+        "cpus": os.cpu_count(),
+    }
     return out
 
 
@@ -308,12 +361,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rates", default="10,50,200", help="interactions per second, comma-separated")
     parser.add_argument("--same-process", action="store_true", help="run the bot on the simulator's event loop")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--serve-bot", nargs=4, metavar=("API", "GATEWAY", "TOKEN", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--knee", type=int, default=0, help="overload: run at KNEE, 2x and 4x it (replaces --rates)")
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
+    child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")
+    parser.add_argument("--serve-bot", nargs=5, metavar=child, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     arguments = parse(sys.argv[1:])
+    IN_FLIGHT[0] = arguments.in_flight
     if arguments.serve_bot:
         asyncio.run(serve_bot(*arguments.serve_bot))
     else:

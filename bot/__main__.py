@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir))
 
     from bot.app import run  # noqa: PLC0415
+    from bot.runtime.lifecycle import TokenRejected  # noqa: PLC0415
     from bot.runtime.secrets import ConfigError, resolve_secrets  # noqa: PLC0415
 
     configure_logging(settings.log_level, settings.log_format)
@@ -65,8 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"Sharify cannot start: {e}", file=sys.stderr)
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings))
+    try:
+        # SIGTERM and SIGINT are handled inside run(): a graceful stop, then exit 0.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run(settings))
+    except TokenRejected as e:
+        print(f"Sharify cannot start: {e}.", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,6 +1,8 @@
 """Composition root: settings -> storage -> HTTP session -> services -> bot -> health server -> background jobs.
 
 Everything is built here with `async with` and passed down through constructors; nothing else builds services.
+`run` is the process: it serves until SIGTERM/SIGINT and shuts down in order (bot/runtime/lifecycle.py); leaving
+`build`'s `async with` closes the health server, the HTTP session and the store, in that order.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from bot.domain.services.transfer import ImportLimits, TransferService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
 from bot.lastfm.transport import RetryPolicy
+from bot.runtime.admission import Admission
 from bot.runtime.health import HealthServer, gather_checks
 from bot.runtime.jobs import JobRunner, shard_zero_guard
+from bot.runtime.lifecycle import Lifecycle, serve
 from bot.runtime.metrics import Metrics
 from bot.services import Services
 from storage import open_storage
@@ -47,13 +51,35 @@ class App:
     storage: Storage
     http: aiohttp.ClientSession
     health: HealthServer | None
+    lifecycle: Lifecycle
+    admission: Admission
+
+
+def lastfm_rate(settings: Settings) -> tuple[float, int]:
+    """This process's Last.fm rate and burst. Last.fm limits the API key, not the process: a process running k of
+    n shards takes k/n of the key's rate (and burst, at least 1), unless SHARIFY_LASTFM_PROCESS_RATE_PER_SECOND
+    gives it its own budget."""
+    if settings.lastfm_process_rate_per_second is not None:
+        rate = settings.lastfm_process_rate_per_second
+        share = rate / settings.lastfm_rate_per_second
+    elif settings.shard_ids is not None and settings.shard_count:
+        share = len(settings.shard_ids) / settings.shard_count
+        rate = settings.lastfm_rate_per_second * share
+    else:
+        return settings.lastfm_rate_per_second, settings.lastfm_burst
+    return rate, max(1, round(settings.lastfm_burst * share))
 
 
 @contextlib.asynccontextmanager
-async def build(settings: Settings, *, clock: Clock | None = None, **bot_options: Any) -> AsyncIterator[App]:
+async def build(
+    settings: Settings, *, clock: Clock | None = None, lifecycle: Lifecycle | None = None, **bot_options: Any
+) -> AsyncIterator[App]:
     """Build the whole application. `settings` must already have its secrets resolved."""
     metrics = Metrics()
     clock = clock or SystemClock()
+    lifecycle = lifecycle or Lifecycle()
+    # Discord's deadlines are on the real clock (the snowflake timestamps), whatever clock the services use.
+    admission = Admission(SystemClock(), max_in_flight=settings.max_interactions_in_flight, metrics=metrics)
     async with (
         open_storage(
             mongodb_uri=settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
@@ -69,12 +95,13 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
         )
         catalog: LastfmCatalog | None = None
         if settings.lastfm_api_key:
+            rate, burst = lastfm_rate(settings)
             lastfm = LastfmClient(
                 http,
                 api_key=settings.lastfm_api_key,
                 base_url=settings.lastfm_base_url,
-                rate_per_second=settings.lastfm_rate_per_second,
-                burst=settings.lastfm_burst,
+                rate_per_second=rate,
+                burst=burst,
                 max_in_flight=settings.lastfm_max_in_flight,
                 cache=storage.cache,
                 metrics=metrics,
@@ -97,7 +124,10 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             privacy=PrivacyService(storage, clock=clock, grace_days=settings.removed_server_days),
             transfer=TransferService(storage, playlists, music, clock=clock, limits=imports),
         )
-        bot = SharifyBot(services, **bot_options)
+        bot = SharifyBot(services, admission=admission, **bot_options)
+
+        async def serving() -> bool:
+            return not lifecycle.stopping
 
         async def gateway() -> bool:
             return bot.is_connected()
@@ -106,14 +136,22 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             await storage.ping()
             return True
 
-        readiness = gather_checks({"gateway": gateway, "storage": store})
+        readiness = gather_checks({"serving": serving, "gateway": gateway, "storage": store})
         health_cm = (
             HealthServer(host=settings.health_host, port=settings.health_port, readiness=readiness, metrics=metrics)
             if settings.health_port
             else contextlib.nullcontext(None)
         )
         async with health_cm as health:
-            yield App(bot=bot, services=services, storage=storage, http=http, health=health)
+            yield App(
+                bot=bot,
+                services=services,
+                storage=storage,
+                http=http,
+                health=health,
+                lifecycle=lifecycle,
+                admission=admission,
+            )
 
 
 async def purge_trash(playlists: PlaylistService) -> None:
@@ -147,22 +185,34 @@ def background_jobs(
     return jobs
 
 
-async def run(settings: Settings) -> None:
-    """Run the bot until it is stopped."""
+async def run(settings: Settings, *, lifecycle: Lifecycle | None = None) -> None:
+    """Run the bot until SIGTERM or SIGINT (or `lifecycle.request_stop`), then shut down in order.
+
+    Raises `TokenRejected` when Discord refuses the token."""
     token = settings.discord_token
     if token is None:
         raise ValueError("run() needs a Discord token")
-    async with build(settings) as app, app.bot:
-        services = app.services
-        jobs = background_jobs(
-            services.playlists,
-            clock=services.clock,
-            shard_ids=settings.shard_ids,
-            metrics=services.metrics,
-            privacy=services.privacy,
-        )
-        async with jobs:  # stopped before the bot closes and the store goes away
-            try:
-                await app.bot.start(token.get_secret_value())
-            finally:
-                app.services.metrics.gateway_connected.set(0)
+    lifecycle = lifecycle or Lifecycle()
+    remove_handlers = lifecycle.install_signal_handlers()
+    try:
+        async with build(settings, lifecycle=lifecycle) as app, app.bot:
+            services = app.services
+            jobs = background_jobs(
+                services.playlists,
+                clock=services.clock,
+                shard_ids=settings.shard_ids,
+                metrics=services.metrics,
+                privacy=services.privacy,
+            )
+            await serve(
+                app.bot,
+                token.get_secret_value(),
+                clock=services.clock,
+                lifecycle=lifecycle,
+                admission=app.admission,
+                jobs=jobs,
+                grace_s=settings.shutdown_grace_s,
+            )
+    finally:
+        remove_handlers()
+    log.info("stopped (%s)", lifecycle.reason or "the gateway ended")

@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
+from bot.runtime.admission import Admission
 from bot.runtime.jobs import runs_shard_zero
 from bot.services import Services
 from bot.tree import SharifyTree
@@ -19,7 +19,7 @@ EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.admin", "cogs.help")
 
 
 class SharifyBot(commands.AutoShardedBot):
-    def __init__(self, services: Services, **options: Any) -> None:
+    def __init__(self, services: Services, *, admission: Admission | None = None, **options: Any) -> None:
         # Sharify never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
@@ -37,6 +37,7 @@ class SharifyBot(commands.AutoShardedBot):
             **options,
         )
         self.services = services
+        self.admission = admission  # read by the tree: load shedding and the drain at shutdown
         self.sync_commands = True
 
     async def setup_hook(self) -> None:
@@ -59,15 +60,51 @@ class SharifyBot(commands.AutoShardedBot):
             synced = await self.tree.sync()
         log.info("synced %d commands%s", len(synced), f" to guild {guild_id}" if guild_id else "")
 
+    # -- metrics that follow the gateway: connection state and guild count, per shard --------------------------
+
+    def _gateway(self, shard_id: int | None, up: bool) -> None:
+        self.services.metrics.gateway_connected.labels(shard=str(shard_id or 0)).set(1 if up else 0)
+
+    def _count_guilds(self) -> None:
+        counts = dict.fromkeys(self.shards, 0)
+        for guild in self.guilds:
+            counts[guild.shard_id] = counts.get(guild.shard_id, 0) + 1
+        for shard_id, count in counts.items():
+            self.services.metrics.guilds.labels(shard=str(shard_id)).set(count)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self._gateway(shard_id, True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._gateway(shard_id, True)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._gateway(shard_id, True)
+        self._count_guilds()
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._gateway(shard_id, False)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self._count_guilds()
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self._count_guilds()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self._count_guilds()
+
+    async def on_guild_unavailable(self, guild: discord.Guild) -> None:
+        self._count_guilds()
+
     async def on_ready(self) -> None:
-        self.services.metrics.gateway_connected.set(1)
-        self.services.metrics.guilds.set(len(self.guilds))
+        self._count_guilds()
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu
-    ) -> None:
-        self.services.metrics.commands.labels(command=command.qualified_name, outcome="ok").inc()
+    async def close(self) -> None:
+        await super().close()
+        for shard_id in self.shards:
+            self._gateway(shard_id, False)
 
     def is_connected(self) -> bool:
         """Every shard this process runs is connected (used by /readyz)."""

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     lastfm_rate_per_second: float = Field(default=4.0, gt=0, le=50)
     lastfm_burst: int = Field(default=8, ge=1, le=100)
     lastfm_max_in_flight: int = Field(default=8, ge=1, le=100)
+    # The rate above is the API key's, shared by every process: each takes its shards' share of it unless this
+    # sets its own budget (requests per second for this process).
+    lastfm_process_rate_per_second: float | None = Field(default=None, gt=0, le=50)
 
     # Storage: MongoDB when a URI is set (production), else SQLite in data_dir.
     mongodb_uri: SecretStr | None = None
@@ -48,6 +51,8 @@ class Settings(BaseSettings):
     health_port: int = Field(default=8080, ge=0, le=65535, description="0 disables the health server")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    shutdown_grace_s: float = Field(default=10.0, ge=0, le=60, description="time in-flight work gets on SIGTERM")
+    max_interactions_in_flight: int = Field(default=8, ge=1, le=1000)
 
     # Limits
     max_tracks_per_playlist: int = Field(default=10_000, ge=1, le=100_000)

@@ -111,6 +111,8 @@ class Transport:
                 cls = LastfmRateLimited if rate_limited else LastfmUnavailable
                 raise cls(last.api_message, code=last.code, method=method) from last
             log.info("Last.fm %s attempt %d failed (%s); retrying in %.2fs", method, attempt, last, delay)
+            if self.metrics is not None:
+                self.metrics.lastfm_retries.labels(method=method).inc()
             await self.clock.sleep(delay)
 
     def _config_failure(self, e: LastfmConfigError) -> None:

@@ -4,17 +4,25 @@ Every record passes a redaction filter first, so a Discord bot token, a Last.fm 
 credentials in a MongoDB URI never reach the output, whether they are in the message, its arguments, the exception
 text or an extra field.
 
-    log.info("command done", extra={"command": "playlist add", "guild_id": 1, "user_id": 2, "shard_id": 0})
+The JSON lines are what Google Cloud Logging reads from a container's output: `severity` (its only level field),
+`message`, `time` (RFC 3339, UTC) and `logger`, written by python-json-logger. Inside an interaction, every record
+also carries the interaction's `interaction_id`, `command`, `guild_id`, `user_id` and `shard_id`, taken from a
+context variable the command tree sets once per interaction (`bind_interaction`), not passed at each call:
+
+    bind_interaction(interaction_id=1, command="playlist add", guild_id=2, user_id=3, shard_id=0)
+    log.info("added")  # {"severity": "INFO", ..., "command": "playlist add", "guild_id": 2, ...}
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
-from datetime import UTC, datetime
-from typing import Literal, TextIO
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any, Literal, TextIO
+
+from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
 
 LogFormat = Literal["text", "json"]
 
@@ -76,25 +84,53 @@ def _extras(record: logging.LogRecord) -> dict[str, object]:
     return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS and not k.startswith("_")}
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, the extra fields, and exception/stack text."""
+# The interaction being handled by the current task (each task has its own copy of the context).
+_interaction: ContextVar[Mapping[str, object] | None] = ContextVar("sharify_interaction", default=None)
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in _extras(record).items():
-            entry.setdefault(key, value)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            entry["exception"] = record.exc_text
-        if record.stack_info:
-            entry["stack"] = record.stack_info
-        return json.dumps(entry, default=str, ensure_ascii=False)
+INTERACTION_FIELDS = ("interaction_id", "command", "guild_id", "user_id", "shard_id")
+
+
+def bind_interaction(**fields: object) -> None:
+    """Attach these fields to every record logged from now on in this task (and the tasks it starts)."""
+    _interaction.set({k: v for k, v in fields.items() if k in INTERACTION_FIELDS})
+
+
+def current_interaction() -> Mapping[str, object] | None:
+    return _interaction.get()
+
+
+class InteractionContextFilter(logging.Filter):
+    """Adds the current interaction's fields to a record (an `extra=` field of the same name wins)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = _interaction.get()
+        if fields:
+            for key, value in fields.items():
+                if not hasattr(record, key):
+                    setattr(record, key, value)
+        return True
+
+
+class JsonFormatter(_BaseJsonFormatter):
+    """One JSON object per line for Cloud Logging: severity, message, time, logger, the extra fields, and the
+    exception or stack text."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ["levelname", "name", "message"],
+            rename_fields={"levelname": "severity", "name": "logger", "exc_info": "exception", "stack_info": "stack"},
+            timestamp="time",
+            json_ensure_ascii=False,
+        )
+
+    # python-json-logger renders the exception itself (not the filter's redacted exc_text): redact it here too.
+    def formatException(self, ei: Any) -> str:
+        text = super().formatException(ei)
+        return redact(text if isinstance(text, str) else "\n".join(text))
+
+    def formatStack(self, stack_info: str) -> str:
+        text = super().formatStack(stack_info)
+        return redact(text if isinstance(text, str) else "\n".join(text))
 
 
 class TextFormatter(logging.Formatter):
@@ -119,6 +155,7 @@ def configure_logging(level: str | int = "INFO", fmt: LogFormat = "text", *, str
     """Send every log record to `stream` (stderr) in `fmt`, at `level` and above, redacted."""
     handler = _SharifyHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(InteractionContextFilter())
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _SharifyHandler)]:

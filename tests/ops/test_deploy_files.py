@@ -229,3 +229,21 @@ def test_cloudbuild_tests_before_pushing_and_deploys_the_pushed_image_by_digest(
     assert build["images"] == [image]  # recorded in the build's results and provenance
     assert "apply --namespace" in s["deploy"]["args"][-1] and "-k deploy" in s["deploy"]["args"][-1]
     assert {"_REGION", "_CLUSTER", "_NAMESPACE", "_PYTHON_DIGEST"} <= set(build["substitutions"])
+
+
+def test_managed_prometheus_scrapes_every_bot_pod_on_the_health_port() -> None:
+    monitoring = one("PodMonitoring")
+    assert monitoring["apiVersion"] == "monitoring.googleapis.com/v1"
+    spec = monitoring["spec"]
+    assert spec["selector"]["matchLabels"] == one("StatefulSet")["spec"]["selector"]["matchLabels"]
+    (endpoint,) = spec["endpoints"]
+    ports = {p["name"]: p["containerPort"] for p in container()["ports"]}
+    assert ports[endpoint["port"]] == HEALTH_PORT and endpoint["path"] == "/metrics"
+
+
+def test_the_grace_period_outlasts_the_graceful_stop() -> None:
+    """Kubernetes SIGKILLs after terminationGracePeriodSeconds: the drain budget plus closing (jobs up to 5 s,
+    the gateway up to 5 s) must fit, with a margin."""
+    configured = one("ConfigMap")["data"].get("SHARIFY_SHUTDOWN_GRACE_S")
+    grace = float(configured) if configured else Settings.model_fields["shutdown_grace_s"].default
+    assert pod_spec()["terminationGracePeriodSeconds"] >= grace + 15

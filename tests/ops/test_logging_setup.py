@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.runtime.logs import REDACTED, configure_logging, redact
+from bot.runtime.logs import REDACTED, bind_interaction, configure_logging, current_interaction, redact
 
 TOKEN = "MTA4NzY1NDMyMTAxMjM0NTY3OA.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 API_KEY = "0123456789abcdef0123456789abcdef"
@@ -55,11 +56,39 @@ def test_json_is_one_object_per_line_with_the_extra_fields() -> None:
     log.debug("below the level")
     log.warning("plain")
     first, second = lines(out)
-    assert first["level"] == "INFO" and first["logger"] == "sharify.cmd"
+    assert first["severity"] == "INFO" and first["logger"] == "sharify.cmd"
+    assert "level" not in first and "levelname" not in first  # Cloud Logging reads `severity` only
     assert first["message"] == "command playlist add done"
     assert (first["command"], first["guild_id"], first["user_id"], first["shard_id"]) == ("playlist add", 11, 22, 1)
     assert str(first["time"]).endswith("+00:00") and "T" in str(first["time"])
     assert second["message"] == "plain" and "guild_id" not in second
+    assert second["severity"] == "WARNING"
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_lines_carry_the_interaction_context_of_their_task() -> None:
+    out = capture("INFO", "json")
+    log = logging.getLogger("sharify.ctx")
+
+    async def handle(interaction_id: int, command: str) -> None:
+        bind_interaction(interaction_id=interaction_id, command=command, guild_id=5, user_id=6, shard_id=0)
+        await asyncio.sleep(0)  # the other task runs in between: each keeps its own context
+        log.info("inside %s", command)
+        log.info("explicit wins", extra={"command": "other"})
+
+    async def both() -> None:
+        await asyncio.gather(handle(101, "playlist add"), handle(202, "playlist show"))
+
+    asyncio.run(both())
+    log.info("outside")
+    entries = lines(out)
+    inside = {e["interaction_id"]: e for e in entries if str(e["message"]).startswith("inside")}
+    assert set(inside) == {101, 202}
+    assert inside[101]["command"] == "playlist add" and inside[202]["command"] == "playlist show"
+    assert (inside[101]["guild_id"], inside[101]["user_id"], inside[101]["shard_id"]) == (5, 6, 0)
+    assert {e["command"] for e in entries if e["message"] == "explicit wins"} == {"other"}
+    (outside,) = [e for e in entries if e["message"] == "outside"]
+    assert "interaction_id" not in outside and current_interaction() is None
 
 
 @pytest.mark.usefixtures("restore_logging")
