@@ -100,6 +100,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cache_expiry ON cache (expires_at);
     """,
+    # 2: a linked member opts in to having their listening used in server blends (off by default)
+    "ALTER TABLE accounts ADD COLUMN mix_consent INTEGER NOT NULL DEFAULT 0",
 )
 
 

@@ -198,7 +198,10 @@ class PlaylistService:
 
     # -- tracks --------------------------------------------------------------------------------------------------
 
-    async def add(self, actor: Actor, name: str, tracks: Sequence[Track]) -> tuple[Playlist, list[Entry]]:
+    async def add(
+        self, actor: Actor, name: str, tracks: Sequence[Track], *, reasons: Sequence[str] | None = None
+    ) -> tuple[Playlist, list[Entry]]:
+        """Append tracks. `reasons` (one per track, e.g. why a mix picked it) are kept in the audit event."""
         if not tracks:
             raise InvalidInput("There is no track to add.")
         playlist = await self.get(actor.guild_id, name)
@@ -207,7 +210,8 @@ class PlaylistService:
         new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]
         added = await self._pl.append(actor.guild_id, playlist.id, new, max_tracks=self.limits.max_tracks, at=now)
         summary = f"added {_describe(added[0].track)}" + (f" and {len(added) - 1} more" if len(added) > 1 else "")
-        await self._record(actor, playlist, EventAction.ADD, summary, entry_ids=[e.id for e in added])
+        extra: dict[str, object] = {"reasons": list(reasons)} if reasons is not None else {}
+        await self._record(actor, playlist, EventAction.ADD, summary, entry_ids=[e.id for e in added], **extra)
         return playlist, added
 
     async def editable(self, actor: Actor, name: str) -> Playlist:
