@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.ports.storage import Storage
 from bot.domain.services.guilds import GuildService
+from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.lastfm import LastfmClient
@@ -73,13 +74,16 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             catalog = LastfmCatalog(lastfm)
         else:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
+        playlists = PlaylistService(storage, limits=limits, clock=clock)
+        music = MusicService(catalog, storage.accounts, clock=clock)
         services = Services(
             settings=settings,
             metrics=metrics,
             clock=clock,
-            playlists=PlaylistService(storage, limits=limits, clock=clock),
-            music=MusicService(catalog, storage.accounts, clock=clock),
+            playlists=playlists,
+            music=music,
             guilds=GuildService(storage.guilds),
+            mixes=MixService(music, playlists, storage),
         )
         bot = SharifyBot(services, **bot_options)
 

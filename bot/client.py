@@ -14,7 +14,7 @@ from bot.tree import SharifyTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.admin")
+EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.mixes", "cogs.admin")
 
 
 class SharifyBot(commands.AutoShardedBot):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.services.guilds import GuildService
+from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from bot.runtime.metrics import Metrics
@@ -20,3 +21,4 @@ class Services:
     playlists: PlaylistService
     music: MusicService
     guilds: GuildService
+    mixes: MixService
