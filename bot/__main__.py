@@ -20,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--script", metavar="FILE", help="run the commands in FILE ('-' for standard input)")
     sandbox.add_argument("--json", action="store_true", help="print one JSON object per message the bot sent")
     sandbox.add_argument("--data-dir", type=Path, help="keep the sandbox's data here (default: a temporary folder)")
+    sandbox.add_argument(
+        "--wait", type=float, default=180.0, metavar="SECONDS", help="how long to wait for a deferred reply (180)"
+    )
     return parser
 
 
@@ -40,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         from bot.sandbox.cli import run_sandbox  # noqa: PLC0415 - the sandbox is optional at run time
 
         configure_logging("WARNING", "text")
-        return asyncio.run(run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir))
+        return asyncio.run(
+            run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir, wait=args.wait)
+        )
 
     from bot.app import run  # noqa: PLC0415
     from bot.runtime.secrets import ConfigError, resolve_secrets  # noqa: PLC0415

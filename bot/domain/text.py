@@ -77,6 +77,11 @@ def _norm_part(text: str, *, title: bool = False) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def artist_key(artist: str) -> str:
+    """The artist part of `track_key`: the same artist however it is spelled."""
+    return _norm_part(artist)
+
+
 def track_key(track: Track) -> str:
     """Normalized identity for dedupe: case, spacing, punctuation, "feat." credits and remaster/live version
     suffixes do not matter."""

@@ -4,6 +4,7 @@ Deterministic for a given seed value: the same candidates and seed give the same
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,12 @@ PER_ARTIST = 2
 
 
 def artist_key(track: Track) -> str:
-    return text.track_key(Track(artist=track.artist, title="")).split("\x1f")[0]
+    return _artist_key(track.artist)
+
+
+@functools.lru_cache(maxsize=4096)
+def _artist_key(artist: str) -> str:
+    return text.artist_key(artist)
 
 
 def merge(candidates: Iterable[Candidate]) -> dict[str, Candidate]:

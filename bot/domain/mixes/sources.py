@@ -18,7 +18,8 @@ from bot.domain.mixes.model import Candidate, Match, Reason, ReasonKind, Size
 from bot.domain.models import Track
 from bot.domain.ports.catalog import MusicCatalog
 
-TAG_PAGE = 100  # tracks per tag.getTopTracks page
+TAG_PAGE = 100  # at most this many tracks per tag.getTopTracks page
+MIN_PAGE = 30
 SIMILAR_LIMIT = 100
 FALLBACK_ARTISTS = 6  # similar artists whose top tracks stand in for a track with too few similar tracks
 FALLBACK_TRACKS = 10
@@ -65,8 +66,9 @@ async def mood(catalog: MusicCatalog, tags: Sequence[str], match: Match, size: S
     """The tags' top tracks: a track's score is its rank in each tag, summed; `all` ranks several tags first."""
     found = Found(asked=len(tags))
     pool = needed(size) * 3 if match is Match.ALL else math.ceil(needed(size) * 3 / len(tags))
-    pages = max(1, math.ceil(pool / TAG_PAGE))
-    first = await fan.all([catalog.tag_top_tracks(t, limit=TAG_PAGE, page=1) for t in tags], what="tags")
+    per_page = min(TAG_PAGE, max(MIN_PAGE, pool))  # no bigger a page than the mix can use: less to send and parse
+    pages = max(1, math.ceil(pool / per_page))
+    first = await fan.all([catalog.tag_top_tracks(t, limit=per_page, page=1) for t in tags], what="tags")
     more: list[tuple[str, int]] = []
     lists: dict[str, list[CatalogTrack]] = {}
     for tag, got in zip(tags, first, strict=True):
@@ -81,7 +83,7 @@ async def mood(catalog: MusicCatalog, tags: Sequence[str], match: Match, size: S
         last = min(pages, got.total_pages or 1)
         more += [(tag, p) for p in range(2, last + 1)]
     if more:
-        rest = await fan.all([catalog.tag_top_tracks(t, limit=TAG_PAGE, page=p) for t, p in more])
+        rest = await fan.all([catalog.tag_top_tracks(t, limit=per_page, page=p) for t, p in more])
         for (tag, _), got in zip(more, rest, strict=True):
             if isinstance(got, TrackList):
                 lists[tag] += got.tracks
@@ -116,7 +118,8 @@ async def similar(catalog: MusicCatalog, seeds: Sequence[Track], size: Size, fan
     top tracks of its artist's similar artists."""
     found = Found(asked=len(seeds))
     want = max(10, math.ceil(needed(size) * 2 / max(1, len(seeds))))
-    asks = [catalog.similar_tracks(s.artist, s.title, limit=SIMILAR_LIMIT) for s in seeds]
+    limit = min(SIMILAR_LIMIT, max(MIN_PAGE, want * 3))
+    asks = [catalog.similar_tracks(s.artist, s.title, limit=limit) for s in seeds]
     answers = await fan.all(asks, what="seeds")
     thin: list[Track] = []
     for seed, got in zip(seeds, answers, strict=True):
