@@ -54,8 +54,8 @@ GUILD = 1
 @contextlib.asynccontextmanager
 async def world() -> AsyncIterator[tuple[LastfmStandin, Storage, dict[str, MixInputs]]]:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, data_dir=Path(folder), health_port=0)  # type: ignore[call-arg]
-        async with LastfmStandin(latency=LATENCY_S) as fm, open_storage(settings) as storage:
+        store = open_storage(mongodb_uri=None, database="bench", sqlite_path=Path(folder) / "bench.sqlite3")
+        async with LastfmStandin(latency=LATENCY_S) as fm, store as storage:
             catalog = fm.catalog
             assert catalog is not None
             users = [u for u in catalog.users.values() if not u.private][:10]

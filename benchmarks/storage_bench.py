@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ BIG = 100_000
 NOW = datetime.now(UTC)
 
 
+def open_store(settings: Settings) -> AbstractAsyncContextManager[Storage]:
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    return open_storage(mongodb_uri=uri, database=settings.database_name, sqlite_path=settings.sqlite_path)
+
+
 def entries(n: int, start: int = 0) -> list[NewEntry]:
     return [
         NewEntry(
@@ -55,7 +61,7 @@ async def new_playlist(store: Storage, prefill: int) -> str:
         max_per_guild=BIG,
     )
     for start in range(0, prefill, 500):
-        await store.playlists.append(GUILD, p.id, entries(min(500, prefill - start), start), max_tracks=BIG, at=NOW)
+        await store.entries.append(GUILD, p.id, entries(min(500, prefill - start), start), max_tracks=BIG, at=NOW)
     return p.id
 
 
@@ -66,7 +72,7 @@ async def timed_adds(store: Storage, playlist_id: str, adds: int, writers: int) 
 
     async def writer(n: int) -> None:
         for _ in range(n):
-            await store.playlists.append(GUILD, playlist_id, one, max_tracks=BIG, at=NOW)
+            await store.entries.append(GUILD, playlist_id, one, max_tracks=BIG, at=NOW)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(writer(n) for n in per_writer))
@@ -77,7 +83,7 @@ async def page_ms(store: Storage, playlist_id: str, offset: int, repeat: int = 3
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        page = await store.playlists.entries(GUILD, playlist_id, offset=offset, limit=PAGE)
+        page = await store.entries.page(GUILD, playlist_id, offset=offset, limit=PAGE)
         times.append((time.perf_counter() - t0) * 1000)
         assert len(page) == PAGE
     return statistics.median(times)
@@ -85,7 +91,7 @@ async def page_ms(store: Storage, playlist_id: str, offset: int, repeat: int = 3
 
 async def check(store: Storage, playlist_id: str, expected: int) -> int:
     """How many adds were lost (or duplicated): rows, distinct keys and the counter must all equal `expected`."""
-    rows = await store.playlists.entries(GUILD, playlist_id)
+    rows = await store.entries.page(GUILD, playlist_id)
     p = await store.playlists.get(GUILD, playlist_id)
     assert p is not None
     keys = [e.order_key for e in rows]
@@ -95,14 +101,14 @@ async def check(store: Storage, playlist_id: str, expected: int) -> int:
 
 async def scenario(settings: Settings, prefill: int, writers: int, adds: int) -> tuple[float, int]:
     """A fresh store per run, so only the playlist's size differs between runs, not the file's history."""
-    async with open_storage(settings) as store:
+    async with open_store(settings) as store:
         pid = await new_playlist(store, prefill)
         rate = await timed_adds(store, pid, adds, writers)
         return rate, await check(store, pid, prefill + adds)
 
 
 async def pages(label: str, settings: Settings, adds: int, result: dict[str, Any]) -> None:
-    async with open_storage(settings) as store:
+    async with open_store(settings) as store:
         pid = await new_playlist(store, PREFILLS[-1])
         total = PREFILLS[-1]
         result["first_page_ms"] = round(await page_ms(store, pid, 0), 3)

@@ -1,15 +1,15 @@
-"""Composition root: settings -> storage -> HTTP session -> services -> bot -> health server.
+"""Composition root: settings -> storage -> HTTP session -> services -> bot -> health server -> background jobs.
 
 Everything is built here with `async with` and passed down through constructors; nothing else builds services.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -26,6 +26,7 @@ from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
 from bot.lastfm.transport import RetryPolicy
 from bot.runtime.health import HealthServer, gather_checks
+from bot.runtime.jobs import JobRunner, shard_zero_guard
 from bot.runtime.metrics import Metrics
 from bot.services import Services
 from storage import open_storage
@@ -51,7 +52,14 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
     """Build the whole application. `settings` must already have its secrets resolved."""
     metrics = Metrics()
     clock = clock or SystemClock()
-    async with open_storage(settings) as storage, aiohttp.ClientSession() as http:
+    async with (
+        open_storage(
+            mongodb_uri=settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None,
+            database=settings.database_name,
+            sqlite_path=settings.sqlite_path,
+        ) as storage,
+        aiohttp.ClientSession() as http,
+    ):
         limits = Limits(
             max_tracks=settings.max_tracks_per_playlist,
             max_playlists=settings.max_playlists_per_guild,
@@ -74,8 +82,8 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             catalog = LastfmCatalog(lastfm)
         else:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
-        playlists = PlaylistService(storage, limits=limits, clock=clock)
         music = MusicService(catalog, storage.accounts, clock=clock)
+        playlists = PlaylistService(storage, limits=limits, clock=clock, tracks=music)
         services = Services(
             settings=settings,
             metrics=metrics,
@@ -104,16 +112,20 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
             yield App(bot=bot, services=services, storage=storage, http=http, health=health)
 
 
-async def purge_trash_forever(services: Services, every_s: float = TRASH_PURGE_EVERY_S) -> None:
-    """Empty trash older than the configured days, hourly. One failure is logged, not fatal."""
-    while True:
-        try:
-            purged = await services.playlists.purge_trash()
-            if purged:
-                log.info("purged %d playlist(s) from the trash", purged)
-        except Exception:
-            log.exception("trash purge failed")
-        await asyncio.sleep(every_s)
+async def purge_trash(playlists: PlaylistService) -> None:
+    """Empty the trash of playlists deleted longer ago than the configured days."""
+    purged = await playlists.purge_trash()
+    if purged:
+        log.info("purged %d playlist(s) from the trash", purged)
+
+
+def background_jobs(
+    playlists: PlaylistService, *, clock: Clock, shard_ids: Sequence[int] | None, metrics: Metrics | None = None
+) -> JobRunner:
+    """The process's supervised jobs. Server-wide chores run only in the process with shard 0 (bot.runtime.jobs)."""
+    jobs = JobRunner(clock, may_run_server_wide=shard_zero_guard(shard_ids), metrics=metrics)
+    jobs.every("trash-purge", TRASH_PURGE_EVERY_S, partial(purge_trash, playlists), server_wide=True)
+    return jobs
 
 
 async def run(settings: Settings) -> None:
@@ -122,9 +134,12 @@ async def run(settings: Settings) -> None:
     if token is None:
         raise ValueError("run() needs a Discord token")
     async with build(settings) as app, app.bot:
-        purge = asyncio.create_task(purge_trash_forever(app.services), name="trash-purge")
-        try:
-            await app.bot.start(token.get_secret_value())
-        finally:
-            purge.cancel()
-            app.services.metrics.gateway_connected.set(0)
+        services = app.services
+        jobs = background_jobs(
+            services.playlists, clock=services.clock, shard_ids=settings.shard_ids, metrics=services.metrics
+        )
+        async with jobs:  # stopped before the bot closes and the store goes away
+            try:
+                await app.bot.start(token.get_secret_value())
+            finally:
+                app.services.metrics.gateway_connected.set(0)

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.runtime.jobs import runs_shard_zero
 from bot.services import Services
 from bot.tree import SharifyTree
 
@@ -46,8 +47,7 @@ class SharifyBot(commands.AutoShardedBot):
 
     def _owns_command_sync(self) -> bool:
         """Only the process that runs shard 0 syncs commands, so N replicas don't race the same PUT."""
-        ids = self.services.settings.shard_ids
-        return ids is None or 0 in ids
+        return runs_shard_zero(self.services.settings.shard_ids)
 
     async def _sync(self) -> None:
         guild_id = self.services.settings.dev_guild_id

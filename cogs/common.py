@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
+from cogs.render import clip, inert
 
 LASTFM_BUDGET = 1.0  # seconds before a Last.fm-bound command defers (Discord's deadline is 3 s)
 AUTOCOMPLETE_BUDGET = 1.8  # autocomplete can't defer: answer with what is there by then
@@ -28,13 +29,8 @@ async def actor_of(interaction: discord.Interaction, guilds: GuildService) -> Ac
 
 
 def safe(text: str, limit: int | None = None) -> str:
-    """User or Last.fm text made inert: markdown escaped, mentions defused, cut to `limit` characters."""
-    out = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-    return clip(out, limit) if limit else out
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """User or Last.fm text made inert on one line, at most `limit` characters (see cogs.render.inert)."""
+    return inert(text, limit=limit)
 
 
 def duration(seconds: int | None) -> str:

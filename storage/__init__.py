@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from bot.config import Settings
 from bot.domain.ports.storage import Storage
 
 __all__ = ["open_storage"]
@@ -15,21 +15,21 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
-    """The configured store, ready (indexes / schema in place), closed on exit: MongoDB when `mongodb_uri`
-    is set, else the SQLite file at `settings.sqlite_path` (its directory is created)."""
+async def open_storage(*, mongodb_uri: str | None, database: str, sqlite_path: Path) -> AsyncIterator[Storage]:
+    """The configured store, ready (indexes / schema in place), closed on exit: MongoDB database `database` when
+    `mongodb_uri` is given, else the SQLite file at `sqlite_path` (its directory is created)."""
     store: Storage
-    if settings.mongodb_uri is not None:
-        from storage.mongo import MongoStorage  # noqa: PLC0415 - only the configured driver is imported
+    if mongodb_uri is not None:
+        from storage.mongo import connect_mongo  # noqa: PLC0415 - only the configured driver is imported
 
-        store = await MongoStorage.connect(settings.mongodb_uri.get_secret_value(), settings.database_name)
-        log.info("storage: MongoDB database %r", settings.database_name)
+        store = await connect_mongo(mongodb_uri, database)
+        log.info("storage: MongoDB database %r", database)
     else:
-        from storage.sqlite import SqliteStorage  # noqa: PLC0415
+        from storage.sqlite import open_sqlite  # noqa: PLC0415
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = await SqliteStorage.open(settings.sqlite_path)
-        log.info("storage: SQLite file %s", settings.sqlite_path)
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        store = await open_sqlite(sqlite_path)
+        log.info("storage: SQLite file %s", sqlite_path)
     try:
         yield store
     finally:

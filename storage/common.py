@@ -14,7 +14,9 @@ from bson import ObjectId
 from pydantic_core import to_jsonable_python
 
 from bot.domain.errors import Conflict, LimitExceeded, NotFound
-from bot.domain.ordering import between
+from bot.domain.models import Entry, EventAction, NewEntry, NewEvent, PlaylistEvent
+from bot.domain.ordering import append_key, between
+from bot.domain.text import quoted
 
 KEY_RETRIES = 8  # attempts at a fresh order key when a concurrent writer took the one we chose
 MAX_KEY = "\U0010ffff"  # above every character: `prefix <= k < prefix + MAX_KEY` selects keys starting with prefix
@@ -38,6 +40,41 @@ def jsonable(value: Any) -> Any:
     """The value as it reads back from JSON (datetimes become ISO strings, tuples lists, keys strings), so
     both stores hand back exactly the same thing."""
     return json.loads(json.dumps(to_jsonable_python(value)))
+
+
+def event_record(event: NewEvent, event_id: str | None = None) -> PlaylistEvent:
+    """The stored form of a new event: an id, JSON-shaped data, UTC time."""
+    return PlaylistEvent(
+        id=event_id or new_id(),
+        **event.model_dump(exclude={"data", "at"}),
+        data=jsonable(event.data),
+        at=utc(event.at),
+    )
+
+
+def undone_target(event: NewEvent) -> str | None:
+    """The id of the event an UNDO event undoes (marked undone in the same write), else None."""
+    if event.action is not EventAction.UNDO:
+        return None
+    target = event.data.get("event_id")
+    return str(target) if target is not None else None
+
+
+def appended(guild_id: int, playlist_id: str, entries: Sequence[NewEntry], first_seq: int) -> list[Entry]:
+    """The entries an append writes, numbered from `first_seq` (the first reserved sequence number)."""
+    return [
+        Entry(
+            id=new_id(),
+            playlist_id=playlist_id,
+            guild_id=guild_id,
+            order_key=append_key(first_seq + i),
+            track=e.track,
+            norm_key=e.norm_key,
+            added_by=e.added_by,
+            added_at=utc(e.added_at),
+        )
+        for i, e in enumerate(entries)
+    ]
 
 
 def unique(ids: Iterable[str]) -> list[str]:
@@ -71,7 +108,7 @@ def key_for_gap(position: int, neighbours: Sequence[str]) -> str:
 
 
 def name_taken(name: str) -> Conflict:
-    return Conflict(f'A playlist named "{name}" already exists on this server.')
+    return Conflict(f"A playlist named {quoted(name)} already exists on this server.")
 
 
 def playlist_missing() -> NotFound:
@@ -84,6 +121,10 @@ def trash_missing() -> NotFound:
 
 def entry_missing() -> NotFound:
     return NotFound("That track is no longer in the playlist.")
+
+
+def already_undone() -> Conflict:
+    return Conflict("That change was just undone by someone else.")
 
 
 def playlist_full(max_tracks: int) -> LimitExceeded:

@@ -47,5 +47,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def sqlite_storage(settings: Settings) -> AsyncIterator[Storage]:
-    async with open_storage(settings) as storage:
+    async with open_storage(
+        mongodb_uri=None, database=settings.database_name, sqlite_path=settings.sqlite_path
+    ) as storage:
         yield storage

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.errors import Forbidden
 from bot.domain.models import Playlist, PlaylistMode
+from bot.domain.text import quoted
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ def require_edit(actor: Actor, playlist: Playlist) -> None:
             PlaylistMode.COLLABORATIVE: "its owner, its collaborators and server managers",
             PlaylistMode.LOCKED: "its owner and server managers",
         }.get(playlist.mode, "its owner")
-        raise Forbidden(f'"{playlist.name}" is {playlist.mode.value}: only {who} can change its tracks.')
+        raise Forbidden(f"{quoted(playlist.name)} is {playlist.mode.value}: only {who} can change its tracks.")
 
 
 def require_manage(actor: Actor, playlist: Playlist) -> None:
     if not can_manage(actor, playlist):
-        raise Forbidden(f'Only the owner of "{playlist.name}" and server managers can do that.')
+        raise Forbidden(f"Only the owner of {quoted(playlist.name)} and server managers can do that.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import QUOTE_CLOSE, QUOTE_OPEN, InvalidInput
 from bot.domain.models import Track
 
 NAME_MAX = 100
@@ -22,6 +22,18 @@ _VERSION = re.compile(
     r"|\s(?:-|–|—)\s[^-–—]*\b(?:remaster(?:ed)?|live)\b.*)\s*$",
     re.IGNORECASE,
 )
+
+
+def quoted(value: object) -> str:
+    """`value` marked as user- or Last.fm-supplied inside a user message, so the renderer quotes it, escapes it once
+    and clips it (any marker already in the value is removed first, so a value can't close its own quote)."""
+    raw = str(value).replace(QUOTE_OPEN, "").replace(QUOTE_CLOSE, "")
+    return f"{QUOTE_OPEN}{raw}{QUOTE_CLOSE}"
+
+
+def plain(message: str) -> str:
+    """A message with its marked values shown in plain quotes: for logs and anything that is not Discord."""
+    return message.replace(QUOTE_OPEN, '"').replace(QUOTE_CLOSE, '"')
 
 
 def _has_control(text: str) -> bool:

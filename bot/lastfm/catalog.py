@@ -23,6 +23,7 @@ from bot.domain.catalog import (
     TrackList,
 )
 from bot.domain.errors import Forbidden, InvalidInput, NotFound, UpstreamUnavailable
+from bot.domain.text import quoted
 from bot.lastfm.client import LastfmClient
 from bot.lastfm.errors import (
     LastfmAuthError,
@@ -51,7 +52,7 @@ class LastfmCatalog:
     async def track_info(self, artist: str, title: str, *, username: str | None = None) -> TrackFacts:
         info = await _ask(self.client.track_get_info(artist, title, username=username, autocorrect=True))
         if is_stub(info.value):
-            raise NotFound(f'Last.fm couldn\'t find the track "{title}" by {artist}.')
+            raise NotFound(f"Last.fm couldn't find the track {quoted(title)} by {quoted(artist)}.")
         return track_facts(info.value, stale=info.stale)
 
     # -- listeners ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.domain.errors import Forbidden, InvalidInput, NotFound, SharifyError, UpstreamUnavailable
+from bot.domain.text import quoted
 
 TRANSIENT_CODES = frozenset({8, 11, 16, 29})
 RATE_LIMIT_CODE = 29
@@ -105,21 +106,21 @@ def describe_subject(method: str | None, params: Mapping[str, str] | None, api_m
     msg = api_message.lower()
     if family == "user" or "user" in msg:
         name = p.get("user") or p.get("username")
-        return f'the user "{name}"' if name else "that user"
+        return f"the user {quoted(name)}" if name else "that user"
     if family == "album" or "album" in msg:
         if p.get("album"):
-            by = f" by {p['artist']}" if p.get("artist") else ""
-            return f'the album "{p["album"]}"{by}'
+            by = f" by {quoted(p['artist'])}" if p.get("artist") else ""
+            return f"the album {quoted(p['album'])}{by}"
         return "that album"
     if family == "track" or "track" in msg:
         if p.get("track"):
-            by = f" by {p['artist']}" if p.get("artist") else ""
-            return f'the track "{p["track"]}"{by}'
+            by = f" by {quoted(p['artist'])}" if p.get("artist") else ""
+            return f"the track {quoted(p['track'])}{by}"
         return "that track"
     if family == "artist" or "artist" in msg:
-        return f'the artist "{p["artist"]}"' if p.get("artist") else "that artist"
+        return f"the artist {quoted(p['artist'])}" if p.get("artist") else "that artist"
     if family == "tag" and p.get("tag"):
-        return f'the tag "{p["tag"]}"'
+        return f"the tag {quoted(p['tag'])}"
     return "what you asked for"
 
 

@@ -19,4 +19,7 @@ class Metrics:
         self.lastfm_seconds = Histogram("sharify_lastfm_seconds", "Last.fm request latency", ["method"], registry=r)
         self.lastfm_cache = Counter("sharify_lastfm_cache_total", "Last.fm cache lookups", ["result"], registry=r)
         self.gateway_connected = Gauge("sharify_gateway_connected", "1 while the gateway is connected", registry=r)
+        self.job_failures = Counter(
+            "sharify_job_failures_total", "Background job runs that raised", ["job"], registry=r
+        )
         self.guilds = Gauge("sharify_guilds", "Guilds this process serves", registry=r)

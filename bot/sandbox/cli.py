@@ -21,7 +21,15 @@ import discord
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.sandbox.discord_sim import CommandUsageError, DiscordSimulator, NoResponseError, Reply, SimGuild, SimMember
+from bot.sandbox.discord_sim import (
+    CommandUsageError,
+    DiscordSimulator,
+    NoResponseError,
+    Reply,
+    SimGuild,
+    SimMember,
+    openapi,
+)
 from bot.sandbox.harness import sharify_on
 from bot.sandbox.lastfm_standin import LastfmStandin
 from bot.sandbox.script import ScriptError, Step, parse_line, parse_script
@@ -234,7 +242,9 @@ async def sandbox_services(
 ) -> AsyncIterator[tuple[DiscordSimulator, LastfmStandin]]:
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharify-sandbox-")))
-        async with DiscordSimulator(response_timeout=wait) as sim, LastfmStandin() as fm:
+        # Request bodies are checked against Discord's OpenAPI spec when the dev extra (jsonschema) is installed.
+        simulator = DiscordSimulator(response_timeout=wait, check_spec=openapi.available())
+        async with simulator as sim, LastfmStandin() as fm:
             build_world(sim)
             local = settings.model_copy(
                 update={

@@ -66,9 +66,21 @@ def render_reply(reply: Reply, names: Names) -> str:
 
 
 def json_records(reply: Reply, *, line: str, user: str, guild: str) -> list[str]:
-    """One JSON object per message the bot sent for this step, with the raw Discord payloads."""
+    """One JSON object per message the bot sent for this step, with the raw Discord payloads.
+
+    ``"spec"`` is the OpenAPI verdict: ``"valid"`` for a message (every body that made it passed), and Discord's
+    nested errors on a ``"rejected"`` record for each body the simulator refused against the spec.
+    """
     base = {"input": line, "as": user, "guild": guild, "ephemeral": reply.ephemeral}
-    out = []
+    out = [
+        json.dumps(
+            {**base, "kind": "rejected", "route": f"{v.method} {v.path}", "code": v.code, "spec": v.errors,
+             "body": v.body},
+            ensure_ascii=False,
+        )
+        for v in reply.errors
+        if v.kind == "spec"
+    ]  # fmt: skip
     for message in reply.messages or []:
         out.append(
             json.dumps(
@@ -80,6 +92,7 @@ def json_records(reply: Reply, *, line: str, user: str, guild: str) -> list[str]
                     "embeds": message.embeds,
                     "components": message.components,
                     "allowed_mentions": message.allowed_mentions,
+                    "spec": "valid",
                     "raw": reply.raw,
                 },
                 ensure_ascii=False,

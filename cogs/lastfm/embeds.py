@@ -6,7 +6,7 @@ import re
 
 import discord
 
-from bot.domain.links import platform_links
+from bot.domain.links import lastfm_page, platform_links
 from bot.domain.models import Track
 from bot.domain.services.music import Playing, TrackDetails
 from cogs.common import clip, duration, safe
@@ -24,8 +24,8 @@ def now_playing(playing: Playing) -> discord.Embed:
     item, user = playing.item, playing.account.lastfm_username
     heading = "Now playing" if item.now_playing else "Last played"
     embed = discord.Embed(
-        title=clip(f"{item.artist} — {item.name}", 256),
-        url=item.url,
+        title=f"{safe(item.artist, 120)} — {safe(item.name, 120)}",
+        url=lastfm_page(item.track),
         description=f"{heading} by **{safe(user, 64)}**" + (f" · from *{safe(item.album, 200)}*" if item.album else ""),
         colour=COLOUR,
     )
@@ -43,8 +43,8 @@ def track_info(details: TrackDetails) -> discord.Embed:
     info, track = details.facts, details.facts.track
     summary = _TAGS.sub("", info.summary or "").strip()
     embed = discord.Embed(
-        title=clip(f"{track.artist} — {track.title}", 256),
-        url=track.url,
+        title=f"{safe(track.artist, 120)} — {safe(track.title, 120)}",
+        url=lastfm_page(track),
         description=clip(safe(summary), 1200) if summary else None,
         colour=COLOUR,
     )

@@ -12,4 +12,6 @@ if TYPE_CHECKING:
 
 async def setup(bot: SharifyBot) -> None:
     services = bot.services
-    await bot.add_cog(PlaylistCog(services.playlists, services.music, services.guilds))
+    cog = PlaylistCog(services.playlists, services.music, services.guilds)
+    bot.add_dynamic_items(cog.pager)  # the pager's buttons answer from their custom_id: after a restart too
+    await bot.add_cog(cog)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,7 +13,7 @@ from bot.domain.models import Entry, Playlist, PlaylistMode
 from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService, Playing, Resolved
-from bot.domain.services.playlists import PlaylistPage, PlaylistService
+from bot.domain.services.playlists import PlaylistService
 from cogs.common import (
     LASTFM_BUDGET,
     actor_of,
@@ -23,7 +26,7 @@ from cogs.common import (
     within_deadline,
 )
 from cogs.playlists import embeds
-from cogs.playlists.views import PagerView
+from cogs.playlists.views import PageButton
 
 Choice = app_commands.Choice
 MODES = [Choice(name=m.value, value=m.value) for m in PlaylistMode]
@@ -98,15 +101,15 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     @app_commands.command(name="show", description="Show a playlist's tracks")
     @app_commands.autocomplete(name=playlist_names)
     async def show(self, interaction: discord.Interaction, name: str, page: app_commands.Range[int, 1] = 1) -> None:
-        guild_id = interaction.guild_id or 0
-        first = await within_deadline(interaction, self.playlists.page(guild_id, name, page))
+        first = await within_deadline(interaction, self.playlists.page(interaction.guild_id or 0, name, page))
+        view = self.pager.row_for(first)
+        pager: dict[str, Any] = {"view": view} if view else {}  # one page: no buttons
+        await send(interaction, embed=embeds.playlist_page(first), **pager)
 
-        async def fetch(n: int) -> PlaylistPage:
-            return await self.playlists.page(guild_id, first.playlist.name, n)
-
-        view = PagerView(owner_id=interaction.user.id, fetch=fetch, page=first)
-        view.interaction = interaction
-        await send(interaction, embed=embeds.playlist_page(first), view=view)
+    @functools.cached_property
+    def pager(self) -> type[PageButton]:
+        """The pager's button type, bound to this cog's service; setup registers it with the bot."""
+        return PageButton.bound(self.playlists)
 
     @app_commands.command(name="rename", description="Rename a playlist")
     @app_commands.autocomplete(name=playlist_names)
@@ -154,14 +157,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     async def add(self, interaction: discord.Interaction, name: str, track: str) -> None:
         actor = await self._actor(interaction)
 
-        async def work() -> tuple[Resolved, Playlist, Entry]:
-            await self.playlists.editable(actor, name)
-            resolved = await self.music.resolve(track)
-            playlist, added = await self.playlists.add(actor, name, [resolved.track])
-            return resolved, playlist, added[0]
-
-        resolved, p, entry = await within_deadline(interaction, work(), budget=LASTFM_BUDGET)
-        await send(interaction, added_message(p, entry, resolved, typed=track))
+        added = await within_deadline(interaction, self.playlists.add_typed(actor, name, track), budget=LASTFM_BUDGET)
+        assert isinstance(added.source, Resolved)
+        await send(interaction, added_message(added.playlist, added.entries[0], added.source, typed=track))
 
     @app_commands.command(name="add-playing", description="Add what you're scrobbling now (or played last)")
     @app_commands.describe(name="The playlist (default: the one you last added to)")
@@ -169,14 +167,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     async def add_playing(self, interaction: discord.Interaction, name: str | None = None) -> None:
         actor = await self._actor(interaction)
 
-        async def work() -> tuple[Playing, Playlist, Entry]:
-            target = name or await self.playlists.last_added_to(actor)
-            await self.playlists.editable(actor, target)
-            playing = await self.music.playing(actor.user_id)
-            playlist, added = await self.playlists.add(actor, target, [playing.track])
-            return playing, playlist, added[0]
-
-        playing, p, entry = await within_deadline(interaction, work(), budget=LASTFM_BUDGET)
+        added = await within_deadline(interaction, self.playlists.add_playing(actor, name), budget=LASTFM_BUDGET)
+        playing, p, entry = added.source, added.playlist, added.entries[0]
+        assert isinstance(playing, Playing)
         when = "now playing" if playing.item.now_playing else "last played"
         t = entry.track
         await send(
@@ -234,7 +227,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         actor = await self._actor(interaction)
         user_id = member.id if member else None
         event = await within_deadline(interaction, self.playlists.undo(actor, name, user_id=user_id))
-        await send(interaction, f"Undone: {clip(discord.utils.escape_markdown(event.summary), 1800)}")
+        await send(interaction, f"Undone: {safe(event.summary, 1800)}")
 
     @collaborators.command(name="add", description="Let a member or a role edit a collaborative playlist")
     @app_commands.autocomplete(name=playlist_names)

@@ -6,9 +6,11 @@ import re
 
 import discord
 
-from bot.domain.models import Playlist, PlaylistEvent, PlaylistMode
+from bot.domain.links import lastfm_page
+from bot.domain.models import Entry, Playlist, PlaylistEvent, PlaylistMode
 from bot.domain.services.playlists import PlaylistPage
 from cogs.common import clip, duration, long_duration, safe
+from cogs.render import inert
 
 COLOUR = discord.Colour(0x1DB954)
 _UNSAFE_URL = re.compile(r"[\s()\[\]<>]")
@@ -21,11 +23,7 @@ MODE_TEXT = {
 
 def playlist_page(page: PlaylistPage) -> discord.Embed:
     p = page.playlist
-    lines = [
-        f"`{pos:>3}.` **{safe(e.track.artist, 80)}** — {_linked(safe(e.track.title, 100), e.track.url)} "
-        f"`{duration(e.track.duration_s)}` · <@{e.added_by}>"
-        for pos, e in page.entries
-    ]
+    lines = [_track_line(pos, e) for pos, e in page.entries]
     body = safe(p.description, 300) + "\n\n" if p.description else ""
     body += "\n".join(lines) if lines else "*No tracks yet. Add one with `/playlist add`.*"
     embed = discord.Embed(title=clip(f"🎵 {safe(p.name)}", 256), description=clip(body, 4096), colour=COLOUR)
@@ -43,6 +41,14 @@ def playlist_page(page: PlaylistPage) -> discord.Embed:
         embed.add_field(name="Contributors", value=clip(value, 1024), inline=False)
     embed.set_footer(text=f"Page {page.page}/{page.pages}")
     return embed
+
+
+def _track_line(position: int, entry: Entry) -> str:
+    title = _linked(inert(entry.track.title, limit=100, where="label"), lastfm_page(entry.track))
+    return (
+        f"`{position:>3}.` **{safe(entry.track.artist, 80)}** — {title} "
+        f"`{duration(entry.track.duration_s)}` · <@{entry.added_by}>"
+    )
 
 
 def _linked(text: str, url: str | None) -> str:
@@ -76,5 +82,5 @@ def history(events: list[PlaylistEvent], *, playlist: str | None) -> discord.Emb
     for e in events:
         mark = "~~" if e.undone else ""
         when = discord.utils.format_dt(e.at, "R")
-        lines.append(f"{when} <@{e.actor_id}> {mark}{clip(discord.utils.escape_markdown(e.summary), 200)}{mark}")
+        lines.append(f"{when} <@{e.actor_id}> {mark}{safe(e.summary, 200)}{mark}")
     return discord.Embed(title=clip(title, 256), description=clip("\n".join(lines), 4096), colour=COLOUR)

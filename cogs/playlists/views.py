@@ -1,72 +1,102 @@
-"""The pager under /playlist show: first/prev/next/last, for the member who opened it, disabled on timeout."""
+"""The pager under /playlist show: First/Prev/Next/Last buttons that carry everything they need in their custom_id.
+
+Each button's custom_id names the playlist by id and the page it leads to, so nothing is kept per message: the
+buttons work for as long as the message exists, across restarts, and keep showing the same playlist after a rename
+or after another playlist takes its old name. The reply is public, so any member who sees it may turn its pages.
+"""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable
+import asyncio
+import re
+from typing import Any, ClassVar, Self, cast
 
 import discord
 
-from bot.domain.services.playlists import PlaylistPage
+from bot.domain.services.playlists import PlaylistPage, PlaylistService
 from bot.tree import reply_error
 from cogs.playlists.embeds import playlist_page
 
-Fetch = Callable[[int], Awaitable[PlaylistPage]]
+# "sharify:pg:<playlist id>:<target page>:<which button>". Ids are 24 hex digits (an ObjectId in both stores); the
+# button letter keeps First and Prev (or Next and Last) distinct when they lead to the same page, as Discord wants
+# every custom_id in a message to be unique. Page numbers are bounded: playlists hold at most a few thousand pages.
+TEMPLATE = r"sharify:pg:(?P<pid>[0-9a-f]{1,32}):(?P<page>[0-9]{1,7}):(?P<which>[fpnl])"
+LAST = 10**7  # asked for by Last: the service clamps it to the playlist's last page as it is at the click
+CLICK_BUDGET = 1.5  # seconds before a click defers its update (Discord's deadline is 3 s)
+
+BUTTONS: tuple[tuple[str, str, discord.ButtonStyle], ...] = (
+    ("f", "First", discord.ButtonStyle.secondary),
+    ("p", "Prev", discord.ButtonStyle.primary),
+    ("n", "Next", discord.ButtonStyle.primary),
+    ("l", "Last", discord.ButtonStyle.secondary),
+)
 
 
-class PagerView(discord.ui.View):
-    def __init__(self, *, owner_id: int, fetch: Fetch, page: PlaylistPage, timeout: float = 300) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-        self.fetch = fetch
-        self.interaction: discord.Interaction | None = None  # the one that sent the message, to edit on timeout
-        self._sync(page)
+def custom_id(playlist_id: str, page: int, which: str) -> str:
+    return f"sharify:pg:{playlist_id}:{page}:{which}"
 
-    def _sync(self, page: PlaylistPage) -> None:
-        self.page, self.pages = page.page, page.pages
-        self.first.disabled = self.prev.disabled = page.page <= 1
-        self.next.disabled = self.last.disabled = page.page >= page.pages
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            "These buttons belong to whoever opened this list; use `/playlist show` to browse it yourself.",
-            ephemeral=True,
+def targets(page: int, pages: int) -> dict[str, tuple[int, bool]]:
+    """Each button's target page and whether it is disabled, on `page` of `pages`."""
+    return {
+        "f": (1, page <= 1),
+        "p": (max(page - 1, 1), page <= 1),
+        "n": (min(page + 1, pages), page >= pages),
+        "l": (pages, page >= pages),
+    }
+
+
+class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
+    """One pager button. `bound()` gives the subclass that knows the playlist service; that one is registered
+    with `bot.add_dynamic_items` and rendered, so a click finds its way back to the service."""
+
+    playlists: ClassVar[PlaylistService | None] = None
+
+    def __init__(self, playlist_id: str, page: int, which: str, *, disabled: bool = False) -> None:
+        label, style = next((label, style) for w, label, style in BUTTONS if w == which)
+        button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+            label=label, style=style, disabled=disabled, custom_id=custom_id(playlist_id, page, which)
         )
-        return False
+        super().__init__(button)
+        self.playlist_id, self.page, self.which = playlist_id, page, which
 
-    async def _go(self, interaction: discord.Interaction, page_no: int) -> None:
-        page = await self.fetch(page_no)
-        self._sync(page)
-        await interaction.response.edit_message(embed=playlist_page(page), view=self)
+    @classmethod
+    def bound(cls, playlists: PlaylistService) -> type[PageButton]:
+        return cast(type[PageButton], type("BoundPageButton", (cls,), {"playlists": playlists}, template=TEMPLATE))
 
-    @discord.ui.button(label="First", style=discord.ButtonStyle.secondary, custom_id="sharify:pager:first")
-    async def first(self, interaction: discord.Interaction, _: discord.ui.Button[PagerView]) -> None:
-        await self._go(interaction, 1)
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["pid"], int(match["page"]), match["which"])
 
-    @discord.ui.button(label="Prev", style=discord.ButtonStyle.primary, custom_id="sharify:pager:prev")
-    async def prev(self, interaction: discord.Interaction, _: discord.ui.Button[PagerView]) -> None:
-        await self._go(interaction, self.page - 1)
+    @classmethod
+    def row_for(cls, page: PlaylistPage) -> discord.ui.View | None:
+        """The row of buttons for `page`: none for a one-page playlist. The view has no timeout and holds nothing
+        after it is sent (every item is dynamic), so a thousand shows keep nothing alive."""
+        if page.pages <= 1:
+            return None
+        view = discord.ui.View(timeout=None)
+        for which, (target, disabled) in targets(page.page, page.pages).items():
+            view.add_item(cls(page.playlist.id, target, which, disabled=disabled))
+        return view
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary, custom_id="sharify:pager:next")
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[PagerView]) -> None:
-        await self._go(interaction, self.page + 1)
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self._turn(interaction)
+        except Exception as error:  # a click has no command tree handler: answer here, as the tree would
+            await reply_error(interaction, error, where="playlist show pager")
 
-    @discord.ui.button(label="Last", style=discord.ButtonStyle.secondary, custom_id="sharify:pager:last")
-    async def last(self, interaction: discord.Interaction, _: discord.ui.Button[PagerView]) -> None:
-        await self._go(interaction, self.pages)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.interaction is not None:
-            # the message may be gone or the token expired: then there is nothing to disable
-            with contextlib.suppress(discord.HTTPException):
-                await self.interaction.edit_original_response(view=self)
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PagerView]
-    ) -> None:
-        await reply_error(interaction, error, where="playlist show pager")
+    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.playlists is not None, "render and register PageButton.bound(...), not PageButton"
+        target = LAST if self.which == "l" else self.page
+        work = asyncio.ensure_future(self.playlists.page_of(interaction.guild_id or 0, self.playlist_id, target))
+        done, _ = await asyncio.wait({work}, timeout=CLICK_BUDGET)
+        if not done:
+            await interaction.response.defer()  # "update the message later": no new message, no spinner
+        page = await work
+        embed, view = playlist_page(page), type(self).row_for(page)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(embed=embed, view=view)
+        else:
+            await interaction.response.edit_message(embed=embed, view=view)

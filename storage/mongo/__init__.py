@@ -2,49 +2,30 @@
 
 from __future__ import annotations
 
+from bot.domain.ports.storage import Storage
+from storage.mongo.accounts import MongoAccounts
+from storage.mongo.cache import MongoCache
 from storage.mongo.db import MongoDatabase
+from storage.mongo.entries import MongoEntries
+from storage.mongo.events import MongoEvents
+from storage.mongo.guilds import MongoGuilds
 from storage.mongo.playlists import MongoPlaylists
-from storage.mongo.records import MongoAccounts, MongoCache, MongoEvents, MongoGuilds
 
-__all__ = ["MongoStorage"]
+__all__ = ["connect_mongo"]
 
 
-class MongoStorage:
-    def __init__(self, db: MongoDatabase) -> None:
-        self._db = db
-        self._playlists = MongoPlaylists(db)
-        self._events = MongoEvents(db)
-        self._guilds = MongoGuilds(db)
-        self._accounts = MongoAccounts(db)
-        self._cache = MongoCache(db)
-
-    @classmethod
-    async def connect(cls, uri: str, database: str) -> MongoStorage:
-        """Connect to `uri`, use `database`, and create the indexes."""
-        return cls(await MongoDatabase.connect(uri, database))
-
-    @property
-    def playlists(self) -> MongoPlaylists:
-        return self._playlists
-
-    @property
-    def events(self) -> MongoEvents:
-        return self._events
-
-    @property
-    def guilds(self) -> MongoGuilds:
-        return self._guilds
-
-    @property
-    def accounts(self) -> MongoAccounts:
-        return self._accounts
-
-    @property
-    def cache(self) -> MongoCache:
-        return self._cache
-
-    async def ping(self) -> None:
-        await self._db.ping()
-
-    async def close(self) -> None:
-        await self._db.close()
+async def connect_mongo(uri: str, database: str, *, transactions: bool | None = None) -> Storage:
+    """Connect to `uri`, use `database`, create the indexes. `transactions`: None asks the server whether it
+    has multi-document transactions; False forces the pending-event path (see storage.mongo.events)."""
+    db = await MongoDatabase.connect(uri, database, transactions=transactions)
+    return Storage(
+        playlists=MongoPlaylists(db),
+        entries=MongoEntries(db),
+        events=MongoEvents(db),
+        guilds=MongoGuilds(db),
+        accounts=MongoAccounts(db),
+        cache=MongoCache(db),
+        ping=db.ping,
+        close=db.close,
+        io=db.io,
+    )

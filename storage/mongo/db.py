@@ -1,8 +1,11 @@
-"""The MongoDB database: client, collections and the indexes, created explicitly at start-up.
+"""The MongoDB database: client, collections, the indexes (created explicitly at start-up), and how a change is
+written together with its event (`storage.mongo.events.Journal`).
 
-No multi-document transactions: every write that can race is a single-document atomic operation with a guard
-(`find_one_and_update`, `$inc`, `$addToSet`/`$pull`). Where one change needs two documents (reserve counter
-slots, then insert entries) the second step compensates the first when it fails; see the adapters.
+Every write that can race is a single-document atomic operation with a guard (`find_one_and_update`, `$inc`,
+`$addToSet`/`$pull`). A change and its audit event go in one multi-document transaction where the deployment
+has them (a replica set or a sharded cluster, told by `hello`); on a standalone server the event is written first
+as pending and the change confirms it (see the journal). Where one change needs two documents outside a
+transaction (reserve counter slots, then insert entries) the second step compensates the first when it fails.
 """
 
 from __future__ import annotations
@@ -10,11 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
+
+from bot.domain.ports.storage import IoCounter
 
 Doc = dict[str, Any]
 Collection = AsyncCollection[Doc]
+Session = AsyncClientSession | None  # None: outside a transaction
 
 INDEXES: dict[str, list[IndexModel]] = {
     "playlists": [
@@ -38,15 +46,40 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("guild_id", ASCENDING), ("playlist_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)],
             name="by_playlist",
         ),
+        IndexModel([("pending", ASCENDING)], name="pending", sparse=True),
     ],
     "lastfm_cache": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     # guilds (_id = guild id) and accounts (_id = user id) are looked up by _id only.
 }
 
 
+class _Counter(CommandListener):
+    """Counts the commands sent (one round trip each) into the store's IoCounter."""
+
+    def __init__(self, io: IoCounter) -> None:
+        self._io = io
+
+    def started(self, event: CommandStartedEvent) -> None:
+        self._io.round_trips += 1
+        self._io.statements += 1
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+def supports_transactions(hello: Doc) -> bool:
+    """Multi-document transactions need a replica set member or a mongos (a standalone server has none)."""
+    return isinstance(hello.get("setName"), str) or hello.get("msg") == "isdbgrid"
+
+
 class MongoDatabase:
-    def __init__(self, client: AsyncMongoClient[Doc], name: str) -> None:
+    def __init__(self, client: AsyncMongoClient[Doc], name: str, io: IoCounter) -> None:
         self.client = client
+        self.io = io
+        self.transactions = False
         self.db: AsyncDatabase[Doc] = client[name]
         self.playlists: Collection = self.db["playlists"]
         self.entries: Collection = self.db["playlist_tracks"]
@@ -56,12 +89,17 @@ class MongoDatabase:
         self.cache: Collection = self.db["lastfm_cache"]
 
     @classmethod
-    async def connect(cls, uri: str, name: str) -> MongoDatabase:
+    async def connect(cls, uri: str, name: str, *, transactions: bool | None = None) -> MongoDatabase:
+        """`transactions`: None asks the server (`hello`); False forces the pending-event path."""
+        io = IoCounter()
         # tz_aware: MongoDB stores naive UTC; hand back aware UTC datetimes like the SQLite adapter.
-        client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True, appname="sharify")
-        self = cls(client, name)
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(
+            uri, tz_aware=True, appname="sharify", event_listeners=[_Counter(io)]
+        )
+        self = cls(client, name, io)
         try:
-            await self.ping()
+            hello = await self.client.admin.command("hello")
+            self.transactions = supports_transactions(hello) if transactions is None else transactions
             for collection, indexes in INDEXES.items():
                 await self.db[collection].create_indexes(indexes)
         except BaseException:

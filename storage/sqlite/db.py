@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bot.domain.ports.storage import IoCounter
 from storage.common import utc
 
 BUSY_TIMEOUT_MS = 10_000
@@ -122,10 +123,11 @@ def _casefold(text: object) -> str:
     return str(text).casefold() if text is not None else ""
 
 
-def _connect(path: Path, *, query_only: bool) -> sqlite3.Connection:
+def _connect(path: Path, *, query_only: bool, io: IoCounter) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)  # autocommit: transactions are explicit
     try:
         conn.row_factory = sqlite3.Row
+        conn.set_trace_callback(lambda _sql: _count_statement(io))
         # Unicode-aware case folding for searches (SQLite's lower() folds ASCII only).
         conn.create_function("casefold", 1, _casefold, deterministic=True)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -138,6 +140,10 @@ def _connect(path: Path, *, query_only: bool) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _count_statement(io: IoCounter) -> None:
+    io.statements += 1
 
 
 def _in_transaction[T](fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
@@ -169,17 +175,19 @@ def _migrate(conn: sqlite3.Connection) -> None:
 class _Connection:
     """One sqlite3 connection and the one thread that opens, uses and closes it; calls run in submission order."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, io: IoCounter) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{name}")
         self._conn: sqlite3.Connection | None = None
+        self._io = io
 
     async def open(self, path: Path, *, query_only: bool) -> None:
-        self._conn = await self._submit(partial(_connect, path, query_only=query_only))
+        self._conn = await self._submit(partial(_connect, path, query_only=query_only, io=self._io))
 
     async def run[T](self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._conn
         if conn is None:
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        self._io.round_trips += 1
         return await self._submit(partial(fn, conn))
 
     async def close(self) -> None:
@@ -196,13 +204,15 @@ class _Connection:
 
 
 class SqliteDatabase:
-    def __init__(self, writer: _Connection, reader: _Connection) -> None:
+    def __init__(self, writer: _Connection, reader: _Connection, io: IoCounter) -> None:
         self._writer = writer
         self._reader = reader
+        self.io = io
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteDatabase:
-        writer, reader = _Connection("writer"), _Connection("reader")
+    async def open(cls, path: Path, io: IoCounter | None = None) -> SqliteDatabase:
+        io = io or IoCounter()
+        writer, reader = _Connection("writer", io), _Connection("reader", io)
         try:
             await writer.open(path, query_only=False)
             await writer.run(partial(_in_transaction, _migrate))
@@ -211,13 +221,17 @@ class SqliteDatabase:
             await reader.close()
             await writer.close()
             raise
-        return cls(writer, reader)
+        return cls(writer, reader, io)
 
     async def transact[T](self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(conn)` as one `BEGIN IMMEDIATE` transaction on the writer thread, awaited once: committed on
         success, rolled back on any exception, which propagates unchanged. `fn` is plain synchronous sqlite3 code
         and must not touch the event loop; transactions run one at a time, in the order they were asked for."""
         return await self._writer.run(partial(_in_transaction, fn))
+
+    async def read[T](self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(conn)` on the reader thread (several statements, one hop), from the last committed state."""
+        return await self._reader.run(fn)
 
     async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return await self._reader.run(partial(fetch_all, sql=sql, params=params))

@@ -8,6 +8,7 @@ import discord
 
 from bot.domain.models import Entry, EventAction, Playlist, PlaylistEvent, PlaylistMode, Track
 from bot.domain.services.playlists import PlaylistPage
+from bot.sandbox.discord_sim.markdown import entities
 from cogs.common import duration, long_duration, safe
 from cogs.playlists import embeds
 
@@ -111,7 +112,7 @@ def test_user_text_is_markdown_escaped_and_mentions_defused():
     )
     d = embeds.playlist_page(page).to_dict()
     assert "\\*\\*bold\\*\\*" in d["title"]
-    assert "@everyone" not in d["title"]
+    assert "\\@everyone" in d["title"] and entities(d["title"]) == []  # escaped: shown as typed, never a pill
     assert "\\_under\\_" in d["description"] and "\\`code\\`" in d["description"]
 
 
@@ -172,7 +173,7 @@ def test_formatting_helpers():
     assert safe("<@&123456789012345678> hi", 8).endswith("…") and len(safe("x" * 50, 8)) == 8
 
 
-def test_titles_link_to_their_lastfm_page_only_when_the_url_is_safe():
+def test_titles_link_to_the_lastfm_page_sharify_builds_never_to_an_upstream_url():
     good = entry(1).model_copy(update={"track": Track(artist="A", title="B", url="https://www.last.fm/music/A/_/B")})
     odd = entry(2).model_copy(update={"track": Track(artist="C", title="D", url="https://x/(evil)[x]")})
     page = PlaylistPage(
@@ -187,4 +188,4 @@ def test_titles_link_to_their_lastfm_page_only_when_the_url_is_safe():
     )
     text = embeds.playlist_page(page).to_dict()["description"]
     assert "**A** — [B](https://www.last.fm/music/A/_/B)" in text
-    assert "**C** — D `" in text and "evil" not in text
+    assert "**C** — [D](https://www.last.fm/music/C/_/D) `" in text and "evil" not in text

@@ -200,7 +200,7 @@ async def test_save_keeps_who_and_why_and_add_skips_what_the_playlist_holds(mixe
     mix = await mixes.make(MoodInputs(tags=("rainy",), size=Size(tracks=10)), seed=1)
     saved = await mixes.save(BOB, "rainy day", mix)
     assert saved.track_count == 10
-    entries = await sqlite_storage.playlists.entries(G, saved.id)
+    entries = await sqlite_storage.entries.page(G, saved.id)
     assert {e.added_by for e in entries} == {BOB.user_id}
     event = (await playlists.history(G, "rainy day", limit=1))[0]
     assert event.data["reasons"][0].startswith("tag rainy #")

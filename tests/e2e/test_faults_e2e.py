@@ -68,7 +68,7 @@ def event(sim: DiscordSimulator, kind: str) -> GatewayEvent:
 async def track_count(app: App, guild: SimGuild, name: str) -> int:
     """Straight from the store, not through the bot: what was really written."""
     playlist = await app.services.playlists.get(guild.id, name)
-    return len(await app.storage.playlists.entries(guild.id, playlist.id))
+    return len(await app.storage.entries.page(guild.id, playlist.id))
 
 
 async def added(world: World, track: str, *, name: str = "Chill") -> Reply:
@@ -284,7 +284,7 @@ async def test_a_bug_after_a_defer_gets_the_apology_as_a_followup(
     chill: World, always_defer: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = chill
-    fail_with_a_bug(world, "add", monkeypatch)
+    fail_with_a_bug(world, "add_typed", monkeypatch)
     with caplog.at_level(logging.ERROR, logger="bot.tree"):
         reply = await world.run(world.alice, "playlist add", name="Chill", track="A - B")
     assert reply.deferred and reply.content == UNEXPECTED and reply.ephemeral

@@ -17,9 +17,10 @@ def unescape(text: str) -> str:
 
 
 async def finished(reply, *, within: float = 30.0):
-    """The reply once the bot is done: a placeholder showing progress (⏳) is not an answer yet."""
+    """The reply once the bot is done: a placeholder, empty or showing progress (⏳), is not an answer yet (an
+    error removes the placeholder, then answers in an ephemeral followup)."""
     async with asyncio.timeout(within):
-        while reply.content.startswith("⏳"):  # noqa: ASYNC110 - the reply is read live, as a viewer sees it
+        while reply.content.startswith("⏳") or not (reply.content or reply.embeds):  # noqa: ASYNC110 - read live
             await asyncio.sleep(0.05)
     return reply
 
@@ -34,7 +35,7 @@ def field(reply, name: str) -> str:
 
 async def entries(world, name: str):
     playlist = await world.app.services.playlists.get(world.guild.id, name)
-    return await world.app.storage.playlists.entries(world.guild.id, playlist.id)
+    return await world.app.storage.entries.page(world.guild.id, playlist.id)
 
 
 def listeners(world, n: int) -> list[str]:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,13 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_bot(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
+def clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHARIFY_")}
     env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_bot(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         check=False,
@@ -25,7 +30,7 @@ def run_bot(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProce
         text=True,
         timeout=60,
         cwd=cwd,
-        env=env,
+        env=clean_env(),
     )
 
 
@@ -80,12 +85,48 @@ def test_an_unparsable_script_is_refused_before_starting(tmp_path):
     assert done.returncode == 2 and "line" in done.stderr and "without end" in done.stderr
 
 
-def test_run_without_a_token_says_so_first_and_opens_the_sandbox_prompt(tmp_path):
-    done = run_bot("run", stdin="/playlist create name:first\nhelp\nquit\n", cwd=tmp_path)
+def run_in_terminal(*args: str, stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Like run_bot, with standard input a terminal (a pseudo-terminal): a person at a prompt."""
+    controller, terminal = os.openpty()
+    attrs = termios.tcgetattr(terminal)
+    attrs[3] &= ~termios.ECHO  # the terminal does not echo what is typed back to the controller
+    termios.tcsetattr(terminal, termios.TCSANOW, attrs)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=clean_env(),
+        )
+        os.close(terminal)
+        terminal = -1
+        os.write(controller, stdin.encode())
+        out, err = process.communicate(timeout=60)
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        os.close(controller)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_run_without_a_token_in_a_terminal_says_so_first_and_opens_the_sandbox_prompt(tmp_path):
+    done = run_in_terminal("run", stdin="/playlist create name:first\nhelp\nquit\n", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert "No Discord token configured" in first and "SHARIFY_DISCORD_TOKEN" in first and "sandbox" in first
     assert "Created **first**" in done.stdout and '"Guild B"' in done.stdout
+
+
+@pytest.mark.parametrize("stdin", ["", "/playlist create name:first\nquit\n"])
+def test_run_without_a_token_and_without_a_terminal_refuses_to_start(tmp_path, stdin):
+    done = run_bot("run", stdin=stdin, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""  # the sandbox did not start: it would have said so first
+    (line,) = done.stderr.splitlines()
+    assert "SHARIFY_DISCORD_TOKEN" in line and "Traceback" not in line
 
 
 def test_sandbox_data_dir_keeps_playlists_between_runs(tmp_path):

@@ -141,7 +141,8 @@ async def test_sqlite_store_as_persistent_cache(
     tmp_path, make_client: MakeClient, standin: LastfmStandin, catalog: Catalog
 ) -> None:
     storage = pytest.importorskip("storage")
-    async with storage.open_storage(Settings(data_dir=tmp_path)) as store:
+    path = Settings(data_dir=tmp_path).sqlite_path
+    async with storage.open_storage(mongodb_uri=None, database="unused", sqlite_path=path) as store:
         t = catalog.tracks[12]
         first = await make_client(cache=store.cache).track_get_info(catalog.artist_of(t).name, t.name)
         again = await make_client(cache=store.cache).track_get_info(catalog.artist_of(t).name, t.name)

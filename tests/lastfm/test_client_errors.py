@@ -10,6 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain.errors import Forbidden, InvalidInput, NotFound, UpstreamUnavailable
+from bot.domain.text import plain
 from bot.lastfm import (
     USER_AGENT,
     LastfmAuthError,
@@ -125,7 +126,7 @@ async def test_not_found_message_names_the_track(make_client: MakeClient, standi
     client = make_client()
     with pytest.raises(LastfmNotFound) as info:
         await client.track_get_info("Nobody Knows", "No Such Song")
-    assert info.value.user_message == 'Last.fm couldn\'t find the track "No Such Song" by Nobody Knows.'
+    assert plain(info.value.user_message) == 'Last.fm couldn\'t find the track "No Such Song" by "Nobody Knows".'
     assert standin.count() == 1
 
 

@@ -67,66 +67,142 @@ def test_the_checker_ignores_other_modules(source: str) -> None:
     assert discord_imports(source) == []
 
 
-# -- one-way dependencies: the domain imports no adapter, the Last.fm adapter reads no configuration ------------
-
-DOMAIN_FORBIDDEN = ("bot.lastfm", "storage", "cogs", "discord", "bot.config")
-LASTFM_FORBIDDEN = ("bot.config",)
+# -- direction rules: cogs -> services -> ports <- adapters ------------------------------------------------------
 
 
-def imported_modules(source: str) -> list[str]:
-    """Every absolute module `source` imports, wherever the import is (functions, TYPE_CHECKING, import_module).
-    `from a import b` counts as both `a` and `a.b` (b may be a module)."""
-    found = []
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(source: str, module: str = "", *, is_package: bool = False) -> set[str]:
+    """Every module `source` imports, anywhere in it; relative imports resolved against `module`."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
-        elif (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "id", getattr(node.func, "attr", None)) in {"import_module", "__import__"}
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            found.append(str(node.args[0].value))
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if package else []
+                prefix = ".".join([*base, node.module] if node.module else base)
+            else:
+                prefix = node.module or ""
+            found.add(prefix)
+            found |= {f"{prefix}.{alias.name}" for alias in node.names if alias.name != "*"}  # `from bot import config`
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in {
+            "import_module",
+            "__import__",
+        }:
+            args = node.args
+            if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+                found.add(args[0].value)
     return found
 
 
-def forbidden_imports(source: str, forbidden: tuple[str, ...]) -> list[str]:
-    """The forbidden packages `source` reaches into."""
-    return sorted({f for m in imported_modules(source) for f in forbidden if m == f or m.startswith(f + ".")})
+def is_under(name: str, target: str) -> bool:
+    return name == target or name.startswith(target + ".")
 
 
-def package_files(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
-
-
-@pytest.mark.parametrize(("package", "forbidden"), [("bot/domain", DOMAIN_FORBIDDEN), ("bot/lastfm", LASTFM_FORBIDDEN)])
-def test_dependencies_point_one_way(package: str, forbidden: tuple[str, ...]) -> None:
-    files = package_files(package)
-    assert len(files) > 3
-    offenders = {
-        str(p.relative_to(ROOT)): bad
-        for p in files
-        if (bad := forbidden_imports(p.read_text(encoding="utf-8"), forbidden))
-    }
-    assert offenders == {}
+def violations(directory: str, forbidden: str, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """`path: module` for every import of `forbidden` (or below it) by a module under `directory`."""
+    found = []
+    for path in sorted((ROOT / directory).rglob("*.py")):
+        module = module_name(path)
+        if any(is_under(module, s) for s in skip):
+            continue
+        imports = imported_modules(path.read_text(encoding="utf-8"), module, is_package=path.name == "__init__.py")
+        hits = {name for name in imports if is_under(name, forbidden)}
+        hits = {name for name in hits if not any(name != other and is_under(name, other) for other in hits)}
+        found += [f"{path.relative_to(ROOT)}: {name}" for name in sorted(hits)]
+    return found
 
 
 @pytest.mark.parametrize(
-    ("source", "found"),
+    "adapter",
     [
-        ("import bot.lastfm", ["bot.lastfm"]),
-        ("from bot.lastfm.client import LastfmClient", ["bot.lastfm"]),
-        ("from bot import lastfm", ["bot.lastfm"]),
-        ("from bot import config", ["bot.config"]),
-        ("from storage.sqlite import x", ["storage"]),
-        ("def f():\n    import cogs.common\n", ["cogs"]),
-        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from discord import Embed\n", ["discord"]),
-        ("import importlib\nimportlib.import_module('bot.config')", ["bot.config"]),
-        ("from bot.domain.models import Track", []),
-        ("import storagex\nfrom bot.lastfmish import y", []),
+        "storage",
+        "bot/lastfm",
     ],
 )
-def test_the_dependency_checker(source: str, found: list[str]) -> None:
-    assert forbidden_imports(source, DOMAIN_FORBIDDEN) == found
+def test_adapters_take_plain_values_not_the_settings(adapter: str) -> None:
+    assert violations(adapter, "bot.config") == []
+
+
+@pytest.mark.parametrize(
+    "forbidden",
+    [
+        "bot.lastfm",
+        "storage",
+        "cogs",
+        "discord",
+        "bot.config",
+        "bot.runtime",
+        "bot.sandbox",
+        "bot.app",
+        "bot.client",
+        "bot.services",
+    ],
+)
+def test_the_domain_imports_no_adapter_and_nothing_of_the_process(forbidden: str) -> None:
+    assert violations("bot/domain", forbidden) == []
+
+
+@pytest.mark.parametrize(
+    "forbidden",
+    [
+        "storage",
+        "bot.lastfm",
+        "bot.config",
+    ],
+)
+def test_cogs_import_no_adapter_and_no_config(forbidden: str) -> None:
+    assert violations("cogs", forbidden) == []
+
+
+def test_cogs_get_services_only_not_the_ports() -> None:
+    assert violations("cogs", "bot.domain.ports") == []
+
+
+@pytest.mark.parametrize("directory", ["bot", "cogs", "storage"])
+def test_the_product_does_not_import_the_sandbox(directory: str) -> None:
+    """The sandbox is not installed: only the CLI's sandbox command reaches for it, and says so when it is missing."""
+    assert violations(directory, "bot.sandbox", skip=("bot.sandbox", "bot.__main__")) == []
+
+
+def test_the_cli_imports_the_sandbox_only_inside_its_command() -> None:
+    tree = ast.parse((ROOT / "bot" / "__main__.py").read_text(encoding="utf-8"))
+    top_level = imported_modules(
+        ast.unparse(ast.Module([n for n in tree.body if not isinstance(n, ast.FunctionDef)], []))
+    )
+    assert not any(is_under(name, "bot.sandbox") for name in top_level)
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "expected"),
+    [
+        ("from bot.config import Settings", "storage.x", "bot.config"),
+        ("from bot import config", "storage.x", "bot.config"),
+        ("import bot.config as c", "storage.x", "bot.config"),
+        ("def f():\n    from bot.config import Settings\n", "storage.x", "bot.config"),
+        ("from ..config import Settings", "bot.lastfm.client", "bot.config"),
+        ("from . import config", "bot.x", "bot.config"),
+        ("import importlib\nimportlib.import_module('storage.sqlite')", "cogs.x", "storage"),
+        ("from storage.sqlite import db", "cogs.x", "storage"),
+    ],
+)
+def test_the_checker_finds_each_form_of_import(source: str, module: str, expected: str) -> None:
+    assert any(is_under(name, expected) for name in imported_modules(source, module))
+
+
+@pytest.mark.parametrize(
+    ("source", "forbidden"),
+    [
+        ("from bot.domain.ports.storage import Storage", "storage"),
+        ("import storage_tools", "storage"),
+        ("from bot.configuration import x", "bot.config"),
+        ("from .storage import x", "storage"),  # bot.domain.ports.storage, relative
+    ],
+)
+def test_the_checker_does_not_confuse_similar_names(source: str, forbidden: str) -> None:
+    assert not any(is_under(name, forbidden) for name in imported_modules(source, "bot.domain.ports.x"))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.config import ENV_PREFIX, Settings
+from bot.runtime.jobs import runs_shard_zero
 from bot.runtime.logs import redact
 from bot.runtime.secrets import SECRET_FIELDS, parse_reference
 
@@ -118,6 +119,17 @@ def test_the_shard_convention_gives_valid_settings(monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv("SHARIFY_SHARD_COUNT", env()["SHARIFY_SHARD_COUNT"]["value"])
         s = Settings(_env_file=None)
         assert (s.shard_ids, s.shard_count) == ([index], replicas)
+
+
+def test_exactly_one_pod_does_the_server_wide_chores(monkeypatch: pytest.MonkeyPatch) -> None:
+    replicas = one("StatefulSet")["spec"]["replicas"]
+    chore_pods = []
+    for index in range(replicas):
+        monkeypatch.setenv("SHARIFY_SHARD_IDS", env()["SHARIFY_SHARD_IDS"]["value"].replace("$(POD_INDEX)", str(index)))
+        monkeypatch.setenv("SHARIFY_SHARD_COUNT", env()["SHARIFY_SHARD_COUNT"]["value"])
+        if runs_shard_zero(Settings(_env_file=None).shard_ids):
+            chore_pods.append(index)
+    assert chore_pods == [0]
 
 
 def test_configmap_holds_only_known_non_secret_settings() -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import shlex
+import subprocess
+import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH_PORT = 8080
@@ -28,12 +33,110 @@ def test_dockerfile_runtime_image() -> None:
     assert "PYTHONDONTWRITEBYTECODE=1" in ops["ENV"] and "PYTHONUNBUFFERED=1" in ops["ENV"]
     assert "HEALTHCHECK" not in ops
     installs = [arg for op, arg in instructions if op == "RUN" and "pip install" in arg]
-    assert installs and all("-c requirements.lock ." in arg and "[dev]" not in arg for arg in installs)
+    assert len(installs) == 2 and all("-c requirements.lock" in arg and "[dev]" not in arg for arg in installs)
     assert any("--from=build /opt/venv" in arg for op, arg in final if op == "COPY")
     assert not any("pip install" in arg for op, arg in final if op == "RUN")  # no build tools in the final stage
 
 
+def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied() -> None:
+    instructions = dockerfile_instructions()
+    (deps,) = [i for i, (op, arg) in enumerate(instructions) if op == "RUN" and "-r /tmp/requirements.txt" in arg]
+    (package,) = [i for i, (op, arg) in enumerate(instructions) if op == "RUN" and "pip install" in arg and i != deps]
+    copies = [(i, arg.split()[:-1]) for i, (op, arg) in enumerate(instructions) if op == "COPY" and "--from" not in arg]
+    before = {source for i, sources in copies if i < deps for source in sources}
+    assert before == {"pyproject.toml", "requirements.lock"}  # a code change cannot invalidate the dependencies
+    code = [i for i, sources in copies if {"bot", "cogs", "storage"} & set(sources)]
+    assert len(code) == 3 and deps < min(code) and max(code) < package
+    assert "['project']['dependencies']" in instructions[deps][1]  # the runtime requirements, not the dev tools
+    assert "--no-deps" in instructions[package][1] and "pip check" in instructions[package][1]
+
+
+def dockerignore_patterns() -> list[str]:
+    text = (ROOT / ".dockerignore").read_text()
+    return [shlex.split(line)[0] for line in text.splitlines() if line.strip() and line[:1] != "#"]
+
+
+def in_build_context(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last pattern matching the path or one of its parent directories decides."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    included = True
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        cleaned = pattern.removeprefix("!").rstrip("/")
+        candidates = {cleaned, cleaned.removeprefix("**/")}
+        if any(fnmatch.fnmatchcase(prefix, c) for prefix in prefixes for c in candidates):
+            included = negated
+    return included
+
+
+def tracked_files() -> list[str]:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    return [f for f in files if (ROOT / f).exists()]
+
+
 def test_dockerignore_keeps_the_context_small() -> None:
-    lines = [shlex.split(line)[0] for line in (ROOT / ".dockerignore").read_text().splitlines() if line[:1] not in "#"]
-    assert lines[0] == "*"
-    assert {"!pyproject.toml", "!requirements.lock", "!bot/", "!cogs/", "!storage/"} <= set(lines)
+    patterns = dockerignore_patterns()
+    assert patterns[0] == "*"
+    assert {"!pyproject.toml", "!requirements.lock", "!bot/", "!cogs/", "!storage/"} <= set(patterns)
+
+
+def test_the_build_context_is_the_package_without_the_sandbox() -> None:
+    patterns = dockerignore_patterns()
+    files = tracked_files()
+    context = {f for f in files if in_build_context(f, patterns)}
+    assert any(f.startswith("bot/sandbox/") for f in files)
+    expected = {"pyproject.toml", "README.md", "requirements.lock"} | {
+        f for f in files if f.split("/")[0] in {"bot", "cogs", "storage"} and not f.startswith("bot/sandbox/")
+    }
+    assert context == expected
+    assert not in_build_context("bot/sandbox/discord_sim/__pycache__/x.cpython-313.pyc", patterns)
+    assert not in_build_context("bot/runtime/__pycache__/jobs.cpython-313.pyc", patterns)
+
+
+@pytest.mark.parametrize(
+    ("path", "patterns", "included"),
+    [
+        ("bot/sandbox/cli.py", ["*", "!bot/", "bot/sandbox"], False),
+        ("bot/app.py", ["*", "!bot/", "bot/sandbox"], True),
+        ("bot/sandbox/cli.py", ["*", "!bot/"], True),
+        ("tests/x.py", ["*", "!bot/"], False),
+        ("bot/x/__pycache__/a.pyc", ["!bot/", "**/__pycache__"], False),
+    ],
+)
+def test_the_context_rule_used_above(path: str, patterns: list[str], included: bool) -> None:
+    assert in_build_context(path, patterns) is included
+
+
+def packages_in_the_wheel() -> set[str]:
+    """The packages setuptools finds with pyproject's include/exclude patterns (matched as its finder does)."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    find = setuptools["packages"]["find"]
+    assert setuptools["include-package-data"] is False  # modules only: no stale file list can add the sandbox back
+    found = set()
+    inits = [init for top in ROOT.iterdir() if (top / "__init__.py").exists() for init in top.rglob("__init__.py")]
+    for init in inits:
+        parts = init.parent.relative_to(ROOT).parts
+        if not all((ROOT.joinpath(*parts[:n]) / "__init__.py").exists() for n in range(1, len(parts))):
+            continue  # under a directory that is not a package: the finder never goes there
+        name = ".".join(parts)
+        if any(fnmatch.fnmatchcase(name, p) for p in find["include"]) and not any(
+            fnmatch.fnmatchcase(name, p) for p in find.get("exclude", [])
+        ):
+            found.add(name)
+    return found
+
+
+def test_the_wheel_leaves_the_sandbox_out_and_keeps_everything_else() -> None:
+    packages = packages_in_the_wheel()
+    assert not {p for p in packages if p == "bot.sandbox" or p.startswith("bot.sandbox.")}
+    assert {"bot", "bot.runtime", "bot.domain", "bot.domain.ports", "bot.lastfm", "cogs", "storage"} <= packages
+    sandbox = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "bot" / "sandbox").rglob("__init__.py")}
+    assert {"bot.sandbox", "bot.sandbox.discord_sim", "bot.sandbox.lastfm_standin"} <= sandbox
+    assert not any(p.startswith("tests") or p.startswith("benchmarks") for p in packages)
+
+
+def test_the_source_checkout_still_imports_the_sandbox() -> None:
+    import bot.sandbox.discord_sim  # noqa: PLC0415 - the editable dev install serves it from the tree
+
+    assert Path(bot.sandbox.discord_sim.__file__).is_relative_to(ROOT)

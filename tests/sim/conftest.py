@@ -13,6 +13,8 @@ from discord.ext import commands
 
 from bot.sandbox.discord_sim import DiscordSimulator, SimGuild
 
+from .spec_count import pytest_terminal_summary  # noqa: F401 - the spec counter, printed after the run
+
 
 class RenameModal(discord.ui.Modal, title="Rename playlist"):
     new_name: discord.ui.TextInput[RenameModal] = discord.ui.TextInput(

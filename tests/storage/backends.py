@@ -16,7 +16,6 @@ from pathlib import Path
 
 from pymongo import AsyncMongoClient
 
-from bot.config import Settings
 from bot.domain.ports.storage import Storage
 from storage import open_storage
 
@@ -52,26 +51,28 @@ class Backend:
     """Where one test's store lives. `open()` may be called again after closing: same data."""
 
     name: str
-    settings: Settings
+    sqlite_path: Path
+    mongodb_uri: str | None = None
+    database: str = "sharify"
 
     @classmethod
     def sqlite(cls, directory: Path) -> Backend:
-        return cls("sqlite", Settings(_env_file=None, mongodb_uri=None, data_dir=directory / "data"))  # type: ignore[call-arg]
+        return cls("sqlite", sqlite_path=directory / "data" / "sharify.sqlite3")
 
     @classmethod
     def mongo(cls, uri: str, name: str = "mongo") -> Backend:
         database = f"sharify_test_{uuid.uuid4().hex[:16]}"  # a fresh database per test on a shared server
-        return cls(name, Settings(_env_file=None, mongodb_uri=uri, database_name=database))  # type: ignore[call-arg]
+        return cls(name, sqlite_path=Path("unused"), mongodb_uri=uri, database=database)
 
     def open(self) -> AbstractAsyncContextManager[Storage]:
-        return open_storage(self.settings)
+        return open_storage(mongodb_uri=self.mongodb_uri, database=self.database, sqlite_path=self.sqlite_path)
 
     async def drop(self) -> None:
-        if self.settings.mongodb_uri is None:
+        if self.mongodb_uri is None:
             return  # the SQLite file lives in the test's tmp_path
-        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(self.settings.mongodb_uri.get_secret_value())
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(self.mongodb_uri)
         try:
-            await client.drop_database(self.settings.database_name)
+            await client.drop_database(self.database)
         finally:
             await client.close()
 

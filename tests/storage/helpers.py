@@ -42,13 +42,13 @@ def titles(entries: list[Entry]) -> list[str]:
 async def playlist_with(storage: Storage, n: int, name: str = "Road Trip", guild_id: int = G1) -> str:
     p = await storage.playlists.create(new_playlist(name, guild_id), max_per_guild=BIG)
     if n:
-        await storage.playlists.append(guild_id, p.id, new_entries(n), max_tracks=BIG, at=at())
+        await storage.entries.append(guild_id, p.id, new_entries(n), max_tracks=BIG, at=at())
     return p.id
 
 
 async def assert_consistent(storage: Storage, guild_id: int, playlist_id: str) -> list[Entry]:
     """track_count equals the rows, keys are distinct and in order, ids are distinct."""
-    entries = await storage.playlists.entries(guild_id, playlist_id)
+    entries = await storage.entries.page(guild_id, playlist_id)
     p = await storage.playlists.get(guild_id, playlist_id)
     assert p is not None
     keys = [e.order_key for e in entries]

@@ -35,7 +35,7 @@ async def test_concurrent_creates_of_one_name(storage: Storage) -> None:
 async def test_200_concurrent_appenders(storage: Storage) -> None:
     pid = await playlist_with(storage, 0)
     one = new_entries(200)
-    await asyncio.gather(*(storage.playlists.append(G1, pid, [one[i]], max_tracks=BIG, at=at(i)) for i in range(200)))
+    await asyncio.gather(*(storage.entries.append(G1, pid, [one[i]], max_tracks=BIG, at=at(i)) for i in range(200)))
     entries = await assert_consistent(storage, G1, pid)
     assert len(entries) == 200
     assert sorted(e.track.title for e in entries) == sorted(e.track.title for e in one)
@@ -44,7 +44,7 @@ async def test_200_concurrent_appenders(storage: Storage) -> None:
 async def test_concurrent_appends_never_exceed_the_cap(storage: Storage) -> None:
     pid = await playlist_with(storage, 0)
     results = await _outcomes(
-        *(storage.playlists.append(G1, pid, new_entries(1 + i % 3), max_tracks=25, at=at()) for i in range(30))
+        *(storage.entries.append(G1, pid, new_entries(1 + i % 3), max_tracks=25, at=at()) for i in range(30))
     )
     added = sum(len(r) for r in results if isinstance(r, list))
     assert all(isinstance(r, list | LimitExceeded) for r in results)
@@ -55,18 +55,18 @@ async def test_concurrent_appends_never_exceed_the_cap(storage: Storage) -> None
 
 async def test_two_removers_of_one_entry(storage: Storage) -> None:
     pid = await playlist_with(storage, 3)
-    target = (await storage.playlists.entries(G1, pid))[1]
-    a, b = await asyncio.gather(*(storage.playlists.remove(G1, pid, [target.id], at=at()) for _ in range(2)))
+    target = (await storage.entries.page(G1, pid))[1]
+    a, b = await asyncio.gather(*(storage.entries.remove(G1, pid, [target.id], at=at()) for _ in range(2)))
     assert sorted([a, b], key=len) == [[], [target]]
     assert len(await assert_consistent(storage, G1, pid)) == 2
 
 
 async def test_concurrent_overlapping_removes(storage: Storage) -> None:
     pid = await playlist_with(storage, 40)
-    ids = [e.id for e in await storage.playlists.entries(G1, pid)]
+    ids = [e.id for e in await storage.entries.page(G1, pid)]
     rng = random.Random(7)
     picks = [rng.sample(ids, 10) for _ in range(8)]
-    results = await asyncio.gather(*(storage.playlists.remove(G1, pid, p, at=at()) for p in picks))
+    results = await asyncio.gather(*(storage.entries.remove(G1, pid, p, at=at()) for p in picks))
     removed = [e.id for r in results for e in r]
     assert len(removed) == len(set(removed)) == len(set().union(*picks))
     left = await assert_consistent(storage, G1, pid)
@@ -75,18 +75,18 @@ async def test_concurrent_overlapping_removes(storage: Storage) -> None:
 
 async def test_concurrent_moves_and_removes(storage: Storage) -> None:
     pid = await playlist_with(storage, 30)
-    entries = await storage.playlists.entries(G1, pid)
+    entries = await storage.entries.page(G1, pid)
     rng = random.Random(11)
     victims = {e.id for e in rng.sample(entries, 8)}
 
     async def move(entry_id: str) -> object:
         try:
-            return await storage.playlists.move(G1, pid, entry_id, rng.randint(1, 30), at=at())
+            return await storage.entries.move(G1, pid, entry_id, rng.randint(1, 30), at=at())
         except NotFound:
             return None  # removed concurrently
 
     calls = [move(rng.choice(entries).id) for _ in range(40)]
-    calls += [storage.playlists.remove(G1, pid, [v], at=at()) for v in victims]
+    calls += [storage.entries.remove(G1, pid, [v], at=at()) for v in victims]
     rng.shuffle(calls)
     await asyncio.gather(*calls)
     left = await assert_consistent(storage, G1, pid)
@@ -95,8 +95,8 @@ async def test_concurrent_moves_and_removes(storage: Storage) -> None:
 
 async def test_concurrent_moves_of_one_entry_into_one_gap(storage: Storage) -> None:
     pid = await playlist_with(storage, 6)
-    entries = await storage.playlists.entries(G1, pid)
-    await asyncio.gather(*(storage.playlists.move(G1, pid, e.id, 3, at=at()) for e in entries[3:] for _ in range(3)))
+    entries = await storage.entries.page(G1, pid)
+    await asyncio.gather(*(storage.entries.move(G1, pid, e.id, 3, at=at()) for e in entries[3:] for _ in range(3)))
     left = await assert_consistent(storage, G1, pid)
     assert {e.id for e in left} == {e.id for e in entries}
 

@@ -7,6 +7,7 @@ import pytest
 from bot.domain.errors import Conflict, LimitExceeded, NotFound
 from bot.domain.models import Playlist, PlaylistMode
 from bot.domain.ports.storage import Storage
+from bot.domain.text import plain
 from tests.storage.helpers import BIG, G1, G2, OWNER, T0, at, new_entries, new_playlist, playlist_with
 
 
@@ -34,7 +35,7 @@ async def test_create_conflict_is_case_insensitive_and_live_only(storage: Storag
     first = await storage.playlists.create(new_playlist("Road Trip"), max_per_guild=BIG)
     with pytest.raises(Conflict) as info:
         await storage.playlists.create(new_playlist("ROAD TRIP"), max_per_guild=BIG)
-    assert info.value.user_message == 'A playlist named "ROAD TRIP" already exists on this server.'
+    assert plain(info.value.user_message) == 'A playlist named "ROAD TRIP" already exists on this server.'
     await storage.playlists.create(new_playlist("Road Trip", guild_id=G2), max_per_guild=BIG)  # other guild: fine
     await storage.playlists.soft_delete(G1, first.id, at=at(1))
     again = await storage.playlists.create(new_playlist("road trip"), max_per_guild=BIG)  # trash does not block
@@ -140,7 +141,7 @@ async def test_restore_conflict_and_limit(storage: Storage) -> None:
     await storage.playlists.create(new_playlist("road trip"), max_per_guild=BIG)
     with pytest.raises(Conflict) as info:
         await storage.playlists.restore(G1, old.id, at=at(2), max_per_guild=BIG)
-    assert '"Road Trip"' in info.value.user_message
+    assert '"Road Trip"' in plain(info.value.user_message)
     other = await storage.playlists.create(new_playlist("Other"), max_per_guild=BIG)
     await storage.playlists.soft_delete(G1, other.id, at=at(3))
     with pytest.raises(LimitExceeded):
@@ -159,9 +160,9 @@ async def test_purge_deleted_removes_entries(storage: Storage) -> None:
     await storage.playlists.soft_delete(G1, recent, at=at(100))
     assert await storage.playlists.purge_deleted(before=at(50)) == 1
     assert await storage.playlists.get(G1, old) is None
-    assert await storage.playlists.entries(G1, old) == []
-    assert len(await storage.playlists.entries(G1, recent)) == 3
-    assert len(await storage.playlists.entries(G1, live)) == 2
+    assert await storage.entries.page(G1, old) == []
+    assert len(await storage.entries.page(G1, recent)) == 3
+    assert len(await storage.entries.page(G1, live)) == 2
     assert await storage.playlists.purge_deleted(before=at(50)) == 0
     # a purged playlist's name and slot are free
     await storage.playlists.create(new_playlist("Old"), max_per_guild=3)
@@ -192,10 +193,10 @@ async def test_guild_isolation_for_playlist_methods(storage: Storage) -> None:
 
 async def test_trashed_playlist_refuses_entry_writes(storage: Storage) -> None:
     pid = await playlist_with(storage, 2)
-    first = (await storage.playlists.entries(G1, pid))[0]
+    first = (await storage.entries.page(G1, pid))[0]
     await storage.playlists.soft_delete(G1, pid, at=at(1))
     with pytest.raises(NotFound):
-        await storage.playlists.append(G1, pid, new_entries(1), max_tracks=BIG, at=at(2))
+        await storage.entries.append(G1, pid, new_entries(1), max_tracks=BIG, at=at(2))
     with pytest.raises(NotFound):
-        await storage.playlists.move(G1, pid, first.id, 2, at=at(2))
-    assert len(await storage.playlists.entries(G1, pid)) == 2  # still readable in the trash
+        await storage.entries.move(G1, pid, first.id, 2, at=at(2))
+    assert len(await storage.entries.page(G1, pid)) == 2  # still readable in the trash

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.domain.models import Account, EventAction, NewEvent
 from bot.domain.ports.storage import CachedValue, GuildSettings, Storage
 from storage import open_storage
@@ -123,28 +122,28 @@ async def test_data_survives_reopening(backend: Backend) -> None:
     try:
         async with backend.open() as first:
             p = await first.playlists.create(new_playlist("Keep"), max_per_guild=5)
-            await first.playlists.append(G1, p.id, new_entries(3), max_tracks=10, at=at())
+            await first.entries.append(G1, p.id, new_entries(3), max_tracks=10, at=at())
             await first.accounts.link(Account(user_id=1, lastfm_username="u", linked_at=at()))
         async with backend.open() as second:  # opening again (schema / indexes in place) is harmless
             again = await second.playlists.get(G1, p.id)
             assert again is not None and again.track_count == 3 and again.revision == 1
-            assert [e.track.title for e in await second.playlists.entries(G1, p.id)] == [
+            assert [e.track.title for e in await second.entries.page(G1, p.id)] == [
                 "Title 0",
                 "Title 1",
                 "Title 2",
             ]
             assert await second.accounts.get(1) is not None
-            more = await second.playlists.append(G1, p.id, new_entries(1, start=3), max_tracks=10, at=at())
-            assert more[0].order_key > (await second.playlists.entries(G1, p.id))[2].order_key
+            more = await second.entries.append(G1, p.id, new_entries(1, start=3), max_tracks=10, at=at())
+            assert more[0].order_key > (await second.entries.page(G1, p.id))[2].order_key
     finally:
         await backend.drop()
 
 
 async def test_open_storage_creates_the_data_dir(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, mongodb_uri=None, data_dir=tmp_path / "a" / "b")  # type: ignore[call-arg]
-    async with open_storage(settings) as store:
+    path = tmp_path / "a" / "b" / "sharify.sqlite3"
+    async with open_storage(mongodb_uri=None, database="unused", sqlite_path=path) as store:
         await store.ping()
-    assert settings.sqlite_path.exists()
+    assert path.exists()
 
 
 async def test_sqlite_file_settings(tmp_path: Path) -> None:
@@ -152,7 +151,7 @@ async def test_sqlite_file_settings(tmp_path: Path) -> None:
 
     async with Backend.sqlite(tmp_path).open() as store:
         await store.ping()
-        path = Backend.sqlite(tmp_path).settings.sqlite_path
+        path = Backend.sqlite(tmp_path).sqlite_path
         with contextlib.closing(sqlite3.connect(path)) as db:  # a second, independent reader of the same file
             assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
             assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)  # every migration ran

@@ -1,14 +1,24 @@
 """Storage ports: what the domain needs from a store. `storage/sqlite` and `storage/mongo` implement them.
 
+One repository per aggregate (playlists, their entries, the audit events, guild settings, linked accounts, the
+Last.fm cache), gathered once in `Storage`.
+
 Every method is scoped by `guild_id`: a row of another guild is invisible (None / NotFound) even when its id is
 known. Writes that can race are single atomic operations or conditional updates, never read-modify-write.
 Times are always passed in (the caller owns the clock). Errors are the domain's own (`bot.domain.errors`).
+
+A change and its audit event are one write: every mutating method takes the event to record (`event=`), either
+as a `NewEvent` or, when the event depends on what the write produced (new ids, the final position), as a pure
+function of the result (`EventFor`) that the store calls inside the write. The change and the event commit
+together or not at all. An event whose `action` is UNDO also marks the event it undoes (`data["event_id"]`) as
+undone in the same write, refused with Conflict if it already was.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,6 +34,9 @@ from bot.domain.models import (
     PlaylistEvent,
     PlaylistMode,
 )
+
+type EventFor[R] = Callable[[R], NewEvent | None]
+"""The event to record for a write's result (None: record nothing, e.g. nothing was removed)."""
 
 
 class GuildSettings(BaseModel):
@@ -49,8 +62,16 @@ class CachedValue(BaseModel):
     expires_at: datetime  # after this the value is gone
 
 
+@dataclass(frozen=True)
+class Moved:
+    entry: Entry
+    position: int  # 1-based, as it stands right after the move
+
+
 class PlaylistRepository(Protocol):
-    async def create(self, new: NewPlaylist, *, max_per_guild: int) -> Playlist:
+    async def create(
+        self, new: NewPlaylist, *, max_per_guild: int, event: EventFor[Playlist] | None = None
+    ) -> Playlist:
         """Create a live playlist. Conflict if a live one has the same name_key in the guild; LimitExceeded if
         the guild already has `max_per_guild` live playlists (checked atomically)."""
         ...
@@ -79,6 +100,7 @@ class PlaylistRepository(Protocol):
         name_key: str | None = None,
         description: str | None = None,
         mode: PlaylistMode | None = None,
+        event: NewEvent | None = None,
     ) -> Playlist:
         """Change the given fields of a live playlist, bump revision. NotFound if not live; Conflict on a name
         clash."""
@@ -93,15 +115,20 @@ class PlaylistRepository(Protocol):
         user_id: int | None = None,
         role_id: int | None = None,
         present: bool,
+        event: NewEvent | None = None,
     ) -> Playlist:
         """Atomically add (present=True) or remove one collaborator user or role. NotFound if not live."""
         ...
 
-    async def soft_delete(self, guild_id: int, playlist_id: str, *, at: datetime) -> Playlist:
+    async def soft_delete(
+        self, guild_id: int, playlist_id: str, *, at: datetime, event: NewEvent | None = None
+    ) -> Playlist:
         """Move a live playlist to the trash (sets deleted_at). NotFound if not live."""
         ...
 
-    async def restore(self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int) -> Playlist:
+    async def restore(
+        self, guild_id: int, playlist_id: str, *, at: datetime, max_per_guild: int, event: NewEvent | None = None
+    ) -> Playlist:
         """Bring a trashed playlist back. NotFound if not in the trash; Conflict if a live playlist now has its
         name; LimitExceeded if the guild is full."""
         ...
@@ -110,33 +137,54 @@ class PlaylistRepository(Protocol):
         """Hard-delete playlists trashed before `before`, with their entries. Returns how many playlists."""
         ...
 
-    # -- entries: one row/document per track, ordered by order_key --------------------------------------------
+
+class EntryRepository(Protocol):
+    """One row/document per track, ordered by order_key. Every write needs the playlist live (NotFound else)."""
 
     async def append(
-        self, guild_id: int, playlist_id: str, entries: Sequence[NewEntry], *, max_tracks: int, at: datetime
+        self,
+        guild_id: int,
+        playlist_id: str,
+        entries: Sequence[NewEntry],
+        *,
+        max_tracks: int,
+        at: datetime,
+        event: EventFor[builtins.list[Entry]] | None = None,
     ) -> builtins.list[Entry]:
         """Append after every existing entry, in the given order. The slots are reserved atomically with a
-        conditional counter update: LimitExceeded if track_count + len(entries) > max_tracks. NotFound if the
-        playlist is not live."""
+        conditional counter update: LimitExceeded if track_count + len(entries) > max_tracks."""
         ...
 
     async def reinsert(
-        self, guild_id: int, playlist_id: str, entries: Sequence[Entry], *, max_tracks: int, at: datetime
+        self,
+        guild_id: int,
+        playlist_id: str,
+        entries: Sequence[Entry],
+        *,
+        max_tracks: int,
+        at: datetime,
+        event: NewEvent | None = None,
     ) -> builtins.list[Entry]:
         """Put back previously removed entries with their ids and order keys (undo). Same limit rule."""
         ...
 
-    async def entries(
+    async def page(
         self, guild_id: int, playlist_id: str, *, offset: int = 0, limit: int | None = None
     ) -> builtins.list[Entry]:
         """Entries in order; offset/limit select a page. [] for another guild's playlist."""
+        ...
+
+    async def view(
+        self, guild_id: int, playlist_id: str, *, offset: int, limit: int
+    ) -> tuple[PlaylistStats, builtins.list[Entry]]:
+        """`stats` and one `page`, read together in as few trips as the store allows."""
         ...
 
     async def entry_at(self, guild_id: int, playlist_id: str, position: int) -> Entry | None:
         """The entry at a 1-based position, or None."""
         ...
 
-    async def get_entry(self, guild_id: int, playlist_id: str, entry_id: str) -> Entry | None: ...
+    async def get(self, guild_id: int, playlist_id: str, entry_id: str) -> Entry | None: ...
 
     async def position_of(self, guild_id: int, playlist_id: str, entry_id: str) -> int | None:
         """1-based position of an entry, or None."""
@@ -146,7 +194,7 @@ class PlaylistRepository(Protocol):
         """Totals over every entry, computed by the store (a page view must not load 10,000 entries)."""
         ...
 
-    async def find_entries(
+    async def find(
         self, guild_id: int, playlist_id: str, needle: str, *, limit: int = 25
     ) -> builtins.list[tuple[int, Entry]]:
         """(1-based position, entry) for entries whose "artist - title" contains `needle` case-insensitively
@@ -158,19 +206,41 @@ class PlaylistRepository(Protocol):
         ...
 
     async def remove(
-        self, guild_id: int, playlist_id: str, entry_ids: Sequence[str], *, at: datetime
+        self,
+        guild_id: int,
+        playlist_id: str,
+        entry_ids: Sequence[str],
+        *,
+        at: datetime,
+        event: EventFor[builtins.list[Entry]] | None = None,
     ) -> builtins.list[Entry]:
         """Remove the entries that still exist; returns exactly those removed (a concurrent remover gets the
         rest). Decrements track_count by that many and bumps revision."""
         ...
 
-    async def move(self, guild_id: int, playlist_id: str, entry_id: str, to_position: int, *, at: datetime) -> Entry:
+    async def move(
+        self,
+        guild_id: int,
+        playlist_id: str,
+        entry_id: str,
+        to_position: int,
+        *,
+        at: datetime,
+        event: EventFor[Moved] | None = None,
+    ) -> Moved:
         """Give the entry a new order key so that it ends at 1-based `to_position` (clamped to the playlist).
-        Touches only that entry. NotFound if the entry is gone."""
+        Touches only that entry. NotFound if the entry is gone. Returns the entry and its final position."""
         ...
 
     async def set_order_key(
-        self, guild_id: int, playlist_id: str, entry_id: str, order_key: str, *, at: datetime
+        self,
+        guild_id: int,
+        playlist_id: str,
+        entry_id: str,
+        order_key: str,
+        *,
+        at: datetime,
+        event: NewEvent | None = None,
     ) -> Entry:
         """Put an entry back at a known order key (undo of a move); if the key was taken meanwhile, the nearest
         free key after it. NotFound if the entry is gone."""
@@ -178,10 +248,12 @@ class PlaylistRepository(Protocol):
 
 
 class EventRepository(Protocol):
-    async def append(self, event: NewEvent) -> PlaylistEvent: ...
+    async def append(self, event: NewEvent) -> PlaylistEvent:
+        """Record an event on its own (changes record theirs through their own write)."""
+        ...
 
     async def list(
-        self, guild_id: int, *, playlist_id: str | None = None, limit: int = 25
+        self, guild_id: int, *, playlist_id: str | None = None, actor_id: int | None = None, limit: int = 25
     ) -> builtins.list[PlaylistEvent]:
         """Newest first."""
         ...
@@ -193,8 +265,7 @@ class EventRepository(Protocol):
         ...
 
     async def mark_undone(self, guild_id: int, event_id: str, *, undone: bool = True) -> bool:
-        """Conditionally set `undone` (from the opposite value); False if it already was (a concurrent undo won).
-        `undone=False` gives an event back when its undo could not be applied."""
+        """Conditionally set `undone` (from the opposite value); False if it already was (a concurrent undo won)."""
         ...
 
 
@@ -230,22 +301,28 @@ class CacheRepository(Protocol):
     ) -> None: ...
 
 
-class Storage(Protocol):
-    """One store: the repositories plus health. Built by `storage.open_storage(settings)`."""
+@dataclass
+class IoCounter:
+    """What a store did, for tests and benchmarks: `round_trips` (SQLite: calls onto a connection's thread;
+    MongoDB: commands sent) and `statements` (SQLite: SQL statements run; MongoDB: commands, same as trips)."""
 
-    @property
-    def playlists(self) -> PlaylistRepository: ...
-    @property
-    def events(self) -> EventRepository: ...
-    @property
-    def guilds(self) -> GuildRepository: ...
-    @property
-    def accounts(self) -> AccountRepository: ...
-    @property
-    def cache(self) -> CacheRepository: ...
+    round_trips: int = 0
+    statements: int = 0
 
-    async def ping(self) -> None:
-        """Raise if the store cannot answer."""
-        ...
+    def reset(self) -> None:
+        self.round_trips = self.statements = 0
 
-    async def close(self) -> None: ...
+
+@dataclass(frozen=True)
+class Storage:
+    """One store: its repositories plus health. Built by `storage.open_storage(...)`; both adapters fill it."""
+
+    playlists: PlaylistRepository
+    entries: EntryRepository
+    events: EventRepository
+    guilds: GuildRepository
+    accounts: AccountRepository
+    cache: CacheRepository
+    ping: Callable[[], Awaitable[None]]
+    close: Callable[[], Awaitable[None]]
+    io: IoCounter = field(default_factory=IoCounter)

@@ -153,7 +153,7 @@ class MixService:
 
     async def _extend(self, inputs: ExtendInputs, seed: int, rng: random.Random, fan: Fan) -> Mix:
         playlist = await self._playlists.get(inputs.guild_id, inputs.playlist)
-        entries = await self._store.playlists.entries(inputs.guild_id, playlist.id)
+        entries = await self._store.entries.page(inputs.guild_id, playlist.id)
         if not entries:
             raise InvalidInput(f'"{playlist.name}" has no tracks yet to find more like.')
         seeds = [e.track for e in rng.sample(entries, min(EXTEND_SEEDS, len(entries)))]
@@ -257,7 +257,7 @@ class MixService:
         """Add the mix's tracks the playlist doesn't hold yet: (playlist, added, already there). The playlist's
         mode is checked first, its track limit before anything is written."""
         playlist = await self._playlists.editable(actor, name)
-        have = _keys(await self._store.playlists.entries(actor.guild_id, playlist.id))
+        have = _keys(await self._store.entries.page(actor.guild_id, playlist.id))
         new = [p for p in mix.picks if text.track_key(p.track) not in have]
         if not new:
             return playlist, 0, len(mix.picks)

@@ -105,13 +105,13 @@ class MusicService:
         return Resolved(facts.track, verified=True, corrected=corrected, stale=facts.stale)
 
     async def _not_found_message(self, wanted: Track) -> str:
-        base = f'I couldn\'t find "{wanted.artist} - {wanted.title}" on Last.fm.'
+        base = f"I couldn't find {text.quoted(f'{wanted.artist} - {wanted.title}')} on Last.fm."
         close: list[CatalogTrack] = []
         for query in (f"{wanted.artist} - {wanted.title}", wanted.title, wanted.artist):
             close = close or await self.suggest(query, limit=3, budget=0.6)
         if not close:
             return base + " Check the spelling, or pick a suggestion while typing."
-        names = "; ".join(f"{t.artist} - {t.name}" for t in close)
+        names = "; ".join(text.quoted(f"{t.artist} - {t.name}") for t in close)
         return f"{base} Closest matches: {names}."
 
     # -- accounts ----------------------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class MusicService:
         recent = await self.catalog.recent_tracks(account.lastfm_username, limit=1)
         latest = recent.latest
         if latest is None:
-            raise NotFound(f"{account.lastfm_username} hasn't scrobbled anything yet.")
+            raise NotFound(f"{text.quoted(account.lastfm_username)} hasn't scrobbled anything yet.")
         return Playing(account, latest, stale=recent.stale)
 
     async def details(self, typed: str, user_id: int) -> TrackDetails:

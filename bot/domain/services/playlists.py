@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from bot.domain import text
 from bot.domain.clock import Clock, SystemClock
@@ -26,7 +27,8 @@ from bot.domain.models import (
     Track,
 )
 from bot.domain.permissions import Actor, require_edit, require_manage
-from bot.domain.ports.storage import Storage
+from bot.domain.ports.storage import Moved, Storage
+from bot.domain.services.music import Playing, Resolved
 
 PAGE_SIZE = 10
 
@@ -50,11 +52,35 @@ class PlaylistPage:
     contributors: list[tuple[int, int]]  # (user id, tracks added), most first
 
 
+class TrackSource(Protocol):
+    """Where tracks come from (Last.fm through the music service)."""
+
+    async def resolve(self, typed: str) -> Resolved: ...
+
+    async def playing(self, user_id: int) -> Playing: ...
+
+
+@dataclass(frozen=True)
+class Added:
+    playlist: Playlist
+    entries: list[Entry]
+    source: Resolved | Playing  # what the track was found as
+
+
 class PlaylistService:
-    def __init__(self, storage: Storage, *, limits: Limits | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        limits: Limits | None = None,
+        clock: Clock | None = None,
+        tracks: TrackSource | None = None,
+    ) -> None:
         self._store = storage
         self._pl = storage.playlists
+        self._entries = storage.entries
         self._events = storage.events
+        self._tracks = tracks
         self.limits = limits or Limits()
         self._clock = clock or SystemClock()
 
@@ -63,7 +89,7 @@ class PlaylistService:
     async def get(self, guild_id: int, name: str) -> Playlist:
         found = await self._pl.get_by_name(guild_id, text.name_key(name))
         if found is None:
-            raise NotFound(f'There is no playlist named "{text.clean_line(name, what="name", max_len=200)}" here.')
+            raise NotFound(f"There is no playlist named {text.quoted(name.strip())} here.")
         return found
 
     async def playlists(self, guild_id: int, *, trash: bool = False) -> list[Playlist]:
@@ -74,12 +100,22 @@ class PlaylistService:
         return [p.name for p in found]
 
     async def page(self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
-        playlist = await self.get(guild_id, name)
-        stats = await self._pl.stats(guild_id, playlist.id)
-        pages = max(1, math.ceil(stats.total / size))
-        page = min(max(page, 1), pages)
+        return await self._page(guild_id, await self.get(guild_id, name), page, size)
+
+    async def page_of(self, guild_id: int, playlist_id: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
+        """A page of the playlist with this id on this server: what a pager button asks for, so a rename or a new
+        playlist under the old name doesn't change which playlist it shows."""
+        playlist = await self._pl.get(guild_id, playlist_id)
+        if playlist is None or playlist.deleted_at is not None:
+            raise NotFound("That playlist was deleted or moved to the trash; `/playlist list` shows what's here.")
+        return await self._page(guild_id, playlist, page, size)
+
+    async def _page(self, guild_id: int, playlist: Playlist, page: int, size: int) -> PlaylistPage:
+        # The page number is clamped by the count on the playlist; totals and the page are then read together.
+        page = min(max(page, 1), max(1, math.ceil(playlist.track_count / size)))
         start = (page - 1) * size
-        entries = await self._pl.entries(guild_id, playlist.id, offset=start, limit=size)
+        stats, entries = await self._entries.view(guild_id, playlist.id, offset=start, limit=size)
+        pages = max(1, math.ceil(stats.total / size))
         return PlaylistPage(
             playlist=playlist,
             entries=[(start + i + 1, e) for i, e in enumerate(entries)],
@@ -103,9 +139,9 @@ class PlaylistService:
         typed = typed.strip()
         found: list[tuple[int, Entry]] = []
         position = _position(typed)
-        if position is not None and (at := await self._pl.entry_at(guild_id, playlist.id, position)) is not None:
+        if position is not None and (at := await self._entries.entry_at(guild_id, playlist.id, position)) is not None:
             found.append((position, at))
-        for pos, entry in await self._pl.find_entries(guild_id, playlist.id, typed, limit=limit):
+        for pos, entry in await self._entries.find(guild_id, playlist.id, typed, limit=limit):
             if len(found) < limit and entry.id not in {e.id for _, e in found}:
                 found.append((pos, entry))
         return found
@@ -129,34 +165,37 @@ class PlaylistService:
             mode=mode,
             created_at=self._clock.now(),
         )
-        playlist = await self._pl.create(new, max_per_guild=self.limits.max_playlists)
-        await self._record(actor, playlist, EventAction.CREATE, f'created "{display}"')
-        return playlist
+        return await self._pl.create(
+            new,
+            max_per_guild=self.limits.max_playlists,
+            event=lambda p: self._event(actor, p.id, EventAction.CREATE, f'created "{display}"'),
+        )
 
     async def rename(self, actor: Actor, name: str, new_name: str) -> Playlist:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
         display, key = text.playlist_name(new_name)
-        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), name=display, name_key=key)
-        await self._record(
-            actor, updated, EventAction.RENAME, f'renamed "{playlist.name}" to "{display}"', old=playlist.name
+        summary = f'renamed "{playlist.name}" to "{display}"'
+        event = self._event(actor, playlist.id, EventAction.RENAME, summary, old=playlist.name)
+        return await self._pl.update(
+            actor.guild_id, playlist.id, at=self._clock.now(), name=display, name_key=key, event=event
         )
-        return updated
 
     async def describe(self, actor: Actor, name: str, description: str) -> Playlist:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
         new = text.description(description)
-        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), description=new)
-        await self._record(actor, updated, EventAction.DESCRIBE, "changed the description", old=playlist.description)
-        return updated
+        event = self._event(
+            actor, playlist.id, EventAction.DESCRIBE, "changed the description", old=playlist.description
+        )
+        return await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), description=new, event=event)
 
     async def set_mode(self, actor: Actor, name: str, mode: PlaylistMode) -> Playlist:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
-        updated = await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), mode=mode)
-        await self._record(actor, updated, EventAction.MODE, f"set the mode to {mode.value}", old=playlist.mode.value)
-        return updated
+        summary = f"set the mode to {mode.value}"
+        event = self._event(actor, playlist.id, EventAction.MODE, summary, old=playlist.mode.value)
+        return await self._pl.update(actor.guild_id, playlist.id, at=self._clock.now(), mode=mode, event=event)
 
     async def set_collaborator(
         self, actor: Actor, name: str, *, user_id: int | None = None, role_id: int | None = None, add: bool
@@ -165,33 +204,36 @@ class PlaylistService:
             raise InvalidInput("Choose a member or a role.")
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
-        updated = await self._pl.set_collaborator(
-            actor.guild_id, playlist.id, at=self._clock.now(), user_id=user_id, role_id=role_id, present=add
-        )
         who = f"<@{user_id}>" if user_id is not None else f"<@&{role_id}>"
         verb = "added collaborator" if add else "removed collaborator"
-        await self._record(
-            actor, updated, EventAction.COLLABORATORS, f"{verb} {who}", user_id=user_id, role_id=role_id, added=add
+        event = self._event(
+            actor, playlist.id, EventAction.COLLABORATORS, f"{verb} {who}", user_id=user_id, role_id=role_id, added=add
         )
-        return updated
+        return await self._pl.set_collaborator(
+            actor.guild_id,
+            playlist.id,
+            at=self._clock.now(),
+            user_id=user_id,
+            role_id=role_id,
+            present=add,
+            event=event,
+        )
 
     async def delete(self, actor: Actor, name: str) -> Playlist:
         playlist = await self.get(actor.guild_id, name)
         require_manage(actor, playlist)
-        deleted = await self._pl.soft_delete(actor.guild_id, playlist.id, at=self._clock.now())
-        await self._record(actor, deleted, EventAction.DELETE, f'moved "{playlist.name}" to the trash')
-        return deleted
+        event = self._event(actor, playlist.id, EventAction.DELETE, f'moved "{playlist.name}" to the trash')
+        return await self._pl.soft_delete(actor.guild_id, playlist.id, at=self._clock.now(), event=event)
 
     async def restore(self, actor: Actor, name: str) -> Playlist:
         trashed = await self._pl.get_by_name(actor.guild_id, text.name_key(name), deleted=True)
         if trashed is None:
-            raise NotFound(f'There is no playlist named "{name.strip()}" in the trash.')
+            raise NotFound(f"There is no playlist named {text.quoted(name.strip())} in the trash.")
         require_manage(actor, trashed)
-        restored = await self._pl.restore(
-            actor.guild_id, trashed.id, at=self._clock.now(), max_per_guild=self.limits.max_playlists
+        event = self._event(actor, trashed.id, EventAction.RESTORE, f'restored "{trashed.name}" from the trash')
+        return await self._pl.restore(
+            actor.guild_id, trashed.id, at=self._clock.now(), max_per_guild=self.limits.max_playlists, event=event
         )
-        await self._record(actor, restored, EventAction.RESTORE, f'restored "{restored.name}" from the trash')
-        return restored
 
     async def purge_trash(self) -> int:
         return await self._pl.purge_deleted(before=self._clock.now() - timedelta(days=self.limits.trash_days))
@@ -204,15 +246,22 @@ class PlaylistService:
         """Append tracks. `reasons` (one per track, e.g. why a mix picked it) are kept in the audit event."""
         if not tracks:
             raise InvalidInput("There is no track to add.")
-        playlist = await self.get(actor.guild_id, name)
+        playlist = await self.editable(actor, name)
+        return playlist, await self._append(actor, playlist, tracks, reasons=reasons)
+
+    async def add_typed(self, actor: Actor, name: str, typed: str) -> Added:
+        """Add what the member typed ("Artist - Title"), found on Last.fm: the playlist is looked up and the
+        permission checked before Last.fm is asked; then one write holds the track and its event."""
+        playlist = await self.editable(actor, name)
+        resolved = await self._source().resolve(typed)
+        return Added(playlist, await self._append(actor, playlist, [resolved.track]), resolved)
+
+    async def add_playing(self, actor: Actor, name: str | None) -> Added:
+        """Add the member's now playing (or last played) track to `name`, or to the playlist they last added to."""
+        playlist = await self.editable(actor, name) if name else await self._last_added_to(actor)
         require_edit(actor, playlist)
-        now = self._clock.now()
-        new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]
-        added = await self._pl.append(actor.guild_id, playlist.id, new, max_tracks=self.limits.max_tracks, at=now)
-        summary = f"added {_describe(added[0].track)}" + (f" and {len(added) - 1} more" if len(added) > 1 else "")
-        extra: dict[str, object] = {"reasons": list(reasons)} if reasons is not None else {}
-        await self._record(actor, playlist, EventAction.ADD, summary, entry_ids=[e.id for e in added], **extra)
-        return playlist, added
+        playing = await self._source().playing(actor.user_id)
+        return Added(playlist, await self._append(actor, playlist, [playing.track]), playing)
 
     async def editable(self, actor: Actor, name: str) -> Playlist:
         """The playlist if the actor may change its tracks (checked before slow lookups, so errors come first)."""
@@ -222,78 +271,82 @@ class PlaylistService:
 
     async def last_added_to(self, actor: Actor) -> str:
         """The name of the live playlist this member most recently added a track to on this server."""
-        for event in await self._events.list(actor.guild_id, limit=200):
-            if event.actor_id == actor.user_id and event.action is EventAction.ADD:
-                playlist = await self._pl.get(actor.guild_id, event.playlist_id)
-                if playlist is not None and playlist.deleted_at is None:
-                    return playlist.name
-        raise InvalidInput("Name the playlist to add to: you haven't added a track to one here yet.")
+        return (await self._last_added_to(actor)).name
 
     async def resolve_entry(self, guild_id: int, playlist: Playlist, choice: str) -> Entry:
         """An entry from what the member typed or picked: a 1-based position ("3") or an autocomplete value."""
         choice = choice.strip()
         entry: Entry | None = None
         if choice.startswith("id:"):
-            entry = await self._pl.get_entry(guild_id, playlist.id, choice[3:])
+            entry = await self._entries.get(guild_id, playlist.id, choice[3:])
         elif choice.isdigit():  # a position, even if it can't exist ("²", 20 digits): never a text search
             position = _position(choice)
-            entry = await self._pl.entry_at(guild_id, playlist.id, position) if position is not None else None
+            entry = await self._entries.entry_at(guild_id, playlist.id, position) if position is not None else None
         else:
-            matches = await self._pl.find_entries(guild_id, playlist.id, choice, limit=2)
+            matches = await self._entries.find(guild_id, playlist.id, choice, limit=2)
             entry = matches[0][1] if len(matches) == 1 else None
             if len(matches) > 1:
                 raise InvalidInput("Several tracks match that; pick one from the list or give its position.")
         if entry is None:
-            raise NotFound(f'"{playlist.name}" has no such track (it has {playlist.track_count}).')
+            raise NotFound(f"{text.quoted(playlist.name)} has no such track (it has {playlist.track_count}).")
         return entry
 
     async def remove(self, actor: Actor, name: str, choice: str) -> Entry:
-        playlist = await self.get(actor.guild_id, name)
-        require_edit(actor, playlist)
+        playlist = await self.editable(actor, name)
         entry = await self.resolve_entry(actor.guild_id, playlist, choice)
-        removed = await self._pl.remove(actor.guild_id, playlist.id, [entry.id], at=self._clock.now())
+
+        def event(removed: list[Entry]) -> NewEvent | None:
+            summary = f"removed {_describe(entry.track)}"
+            return (
+                self._event(actor, playlist.id, EventAction.REMOVE, summary, entries=_dump(removed))
+                if removed
+                else None
+            )
+
+        removed = await self._entries.remove(actor.guild_id, playlist.id, [entry.id], at=self._clock.now(), event=event)
         if not removed:
             raise Conflict("Someone removed that track a moment ago.")
-        await self._record(
-            actor, playlist, EventAction.REMOVE, f"removed {_describe(entry.track)}", entries=_dump(removed)
-        )
         return removed[0]
 
     async def move(self, actor: Actor, name: str, choice: str, to_position: int) -> tuple[Entry, int]:
-        playlist = await self.get(actor.guild_id, name)
-        require_edit(actor, playlist)
+        playlist = await self.editable(actor, name)
         if to_position < 1:
             raise InvalidInput("Positions start at 1.")
         entry = await self.resolve_entry(actor.guild_id, playlist, choice)
-        moved = await self._pl.move(actor.guild_id, playlist.id, entry.id, to_position, at=self._clock.now())
-        position = await self._pl.position_of(actor.guild_id, playlist.id, moved.id) or to_position
-        await self._record(
-            actor,
-            playlist,
-            EventAction.MOVE,
-            f"moved {_describe(entry.track)} to #{position}",
-            entry_id=entry.id,
-            old_key=entry.order_key,
+
+        def event(moved: Moved) -> NewEvent:
+            summary = f"moved {_describe(entry.track)} to #{moved.position}"
+            return self._event(
+                actor, playlist.id, EventAction.MOVE, summary, entry_id=entry.id, old_key=entry.order_key
+            )
+
+        moved = await self._entries.move(
+            actor.guild_id, playlist.id, entry.id, to_position, at=self._clock.now(), event=event
         )
-        return moved, position
+        return moved.entry, moved.position
 
     async def dedupe(self, actor: Actor, name: str) -> list[Entry]:
-        playlist = await self.get(actor.guild_id, name)
-        require_edit(actor, playlist)
-        duplicates = await self._pl.duplicates(actor.guild_id, playlist.id)
+        playlist = await self.editable(actor, name)
+        duplicates = await self._entries.duplicates(actor.guild_id, playlist.id)
         if not duplicates:
             return []
-        removed = await self._pl.remove(actor.guild_id, playlist.id, [e.id for e in duplicates], at=self._clock.now())
-        if removed:
-            await self._record(
-                actor, playlist, EventAction.DEDUPE, f"removed {len(removed)} duplicate(s)", entries=_dump(removed)
+
+        def event(removed: list[Entry]) -> NewEvent | None:
+            summary = f"removed {len(removed)} duplicate(s)"
+            return (
+                self._event(actor, playlist.id, EventAction.DEDUPE, summary, entries=_dump(removed))
+                if removed
+                else None
             )
-        return removed
+
+        ids = [e.id for e in duplicates]
+        return await self._entries.remove(actor.guild_id, playlist.id, ids, at=self._clock.now(), event=event)
 
     # -- undo ----------------------------------------------------------------------------------------------------
 
     async def undo(self, actor: Actor, name: str | None = None, *, user_id: int | None = None) -> PlaylistEvent:
-        """Undo the actor's last change (on one playlist if named). Managers may undo another member's."""
+        """Undo the actor's last change (on one playlist if named). Managers may undo another member's. The
+        revert, its UNDO event and the mark on the undone event are one write."""
         target = actor.user_id if user_id is None else user_id
         if target != actor.user_id and not actor.is_manager:
             raise Forbidden("Only server managers can undo another member's change.")
@@ -304,61 +357,85 @@ class PlaylistService:
         playlist = await self._pl.get(actor.guild_id, event.playlist_id)
         if playlist is None:
             raise NotFound("That playlist no longer exists, so the change can't be undone.")
+        if playlist.deleted_at is not None and event.action is not EventAction.DELETE:
+            raise NotFound(
+                f"{text.quoted(playlist.name)} is in the trash: restore it first with `/playlist restore`, then undo."
+            )
         if event.action in (EventAction.ADD, EventAction.REMOVE, EventAction.MOVE, EventAction.DEDUPE):
             require_edit(actor, playlist)
         else:
             require_manage(actor, playlist)
-        if not await self._events.mark_undone(actor.guild_id, event.id):
-            raise Conflict("That change was just undone by someone else.")
-        try:
-            await self._revert(actor, playlist, event)
-        except BaseException:
-            # Not applied (e.g. the old name is taken now): the change stays undoable.
-            await self._events.mark_undone(actor.guild_id, event.id, undone=False)
-            raise
-        await self._record(actor, playlist, EventAction.UNDO, f"undid: {event.summary}", event_id=event.id)
+        undo = self._event(actor, playlist.id, EventAction.UNDO, f"undid: {event.summary}", event_id=event.id)
+        await self._revert(actor, playlist, event, undo)
         return event
 
-    async def _revert(self, actor: Actor, playlist: Playlist, event: PlaylistEvent) -> None:
+    async def _revert(self, actor: Actor, playlist: Playlist, event: PlaylistEvent, undo: NewEvent) -> None:
         g, pid, now, d = actor.guild_id, playlist.id, self._clock.now(), event.data
         match event.action:
             case EventAction.ADD:
-                await self._pl.remove(g, pid, d["entry_ids"], at=now)
+                await self._entries.remove(g, pid, d["entry_ids"], at=now, event=lambda _removed: undo)
             case EventAction.REMOVE | EventAction.DEDUPE:
                 entries = [Entry.model_validate(e) for e in d["entries"]]
-                await self._pl.reinsert(g, pid, entries, max_tracks=self.limits.max_tracks, at=now)
+                await self._entries.reinsert(g, pid, entries, max_tracks=self.limits.max_tracks, at=now, event=undo)
             case EventAction.MOVE:
-                await self._pl.set_order_key(g, pid, d["entry_id"], d["old_key"], at=now)
+                await self._entries.set_order_key(g, pid, d["entry_id"], d["old_key"], at=now, event=undo)
             case EventAction.RENAME:
-                await self._pl.update(g, pid, at=now, name=d["old"], name_key=text.name_key(d["old"]))
+                await self._pl.update(g, pid, at=now, name=d["old"], name_key=text.name_key(d["old"]), event=undo)
             case EventAction.DESCRIBE:
-                await self._pl.update(g, pid, at=now, description=d["old"])
+                await self._pl.update(g, pid, at=now, description=d["old"], event=undo)
             case EventAction.MODE:
-                await self._pl.update(g, pid, at=now, mode=PlaylistMode(d["old"]))
+                await self._pl.update(g, pid, at=now, mode=PlaylistMode(d["old"]), event=undo)
             case EventAction.COLLABORATORS:
                 await self._pl.set_collaborator(
-                    g, pid, at=now, user_id=d["user_id"], role_id=d["role_id"], present=not d["added"]
+                    g, pid, at=now, user_id=d["user_id"], role_id=d["role_id"], present=not d["added"], event=undo
                 )
             case EventAction.DELETE:
-                await self._pl.restore(g, pid, at=now, max_per_guild=self.limits.max_playlists)
+                await self._pl.restore(g, pid, at=now, max_per_guild=self.limits.max_playlists, event=undo)
             case EventAction.CREATE | EventAction.RESTORE:
-                await self._pl.soft_delete(g, pid, at=now)
+                await self._pl.soft_delete(g, pid, at=now, event=undo)
             case EventAction.UNDO:  # pragma: no cover - last_undoable never returns an undo
                 raise InvalidInput("An undo can't be undone.")
 
-    async def _record(
-        self, actor: Actor, playlist: Playlist, action: EventAction, summary: str, **data: object
-    ) -> None:
-        await self._events.append(
-            NewEvent(
-                guild_id=actor.guild_id,
-                playlist_id=playlist.id,
-                actor_id=actor.user_id,
-                action=action,
-                summary=summary,
-                data=data,
-                at=self._clock.now(),
-            )
+    # -- helpers -------------------------------------------------------------------------------------------------
+
+    async def _append(
+        self, actor: Actor, playlist: Playlist, tracks: Sequence[Track], *, reasons: Sequence[str] | None = None
+    ) -> list[Entry]:
+        now = self._clock.now()
+        extra: dict[str, object] = {} if reasons is None else {"reasons": list(reasons)}
+        new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]
+
+        def event(added: list[Entry]) -> NewEvent:
+            more = f" and {len(added) - 1} more" if len(added) > 1 else ""
+            summary = f"added {_describe(added[0].track)}{more}"
+            return self._event(actor, playlist.id, EventAction.ADD, summary, entry_ids=[e.id for e in added], **extra)
+
+        return await self._entries.append(
+            actor.guild_id, playlist.id, new, max_tracks=self.limits.max_tracks, at=now, event=event
+        )
+
+    async def _last_added_to(self, actor: Actor) -> Playlist:
+        for event in await self._events.list(actor.guild_id, actor_id=actor.user_id, limit=200):
+            if event.action is EventAction.ADD:
+                playlist = await self._pl.get(actor.guild_id, event.playlist_id)
+                if playlist is not None and playlist.deleted_at is None:
+                    return playlist
+        raise InvalidInput("Name the playlist to add to: you haven't added a track to one here yet.")
+
+    def _source(self) -> TrackSource:
+        if self._tracks is None:
+            raise InvalidInput("Finding tracks is not available right now.")
+        return self._tracks
+
+    def _event(self, actor: Actor, playlist_id: str, action: EventAction, summary: str, **data: object) -> NewEvent:
+        return NewEvent(
+            guild_id=actor.guild_id,
+            playlist_id=playlist_id,
+            actor_id=actor.user_id,
+            action=action,
+            summary=summary,
+            data=data,
+            at=self._clock.now(),
         )
 
 

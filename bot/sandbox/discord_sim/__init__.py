@@ -70,8 +70,16 @@ is_global=False)``, ``set_rate_limit(pattern, limit, reset_after)`` (real ``X-Ra
 gets a 429). Patterns are globs on ``"METHOD /path"`` or, starting with ``/``, on the path (``/interactions/*``).
 A dispatch sent while the bot is disconnected is queued and delivered after RESUME (with replay) or IDENTIFY.
 
-Rules enforced (discord-protocol.md §5): 3 s first-response deadline (404/10062, recorded), double initial response
-(400/40060), content 2000, 10 embeds and every embed limit incl. the 6000 total, 5 action rows, 5 buttons per row,
+Discord's OpenAPI spec (``spec/``, checked by :mod:`.openapi` and :mod:`.bodies`): every request body is validated
+against the spec's schema for its route (``check_spec=True``, the default); a broken body gets Discord's 400/50035
+with errors nested by JSON path and is recorded as a violation of kind ``"spec"``. ``RequestRecord.spec`` holds the
+verdict, ``sim.spec_checked`` and ``openapi.counters`` count them. ``strict_descriptions=True`` also rejects a sync
+whose commands or options keep discord.py's placeholder description (kind ``"description"``); either way they are
+listed in ``sim.placeholder_descriptions``.
+
+Rules enforced on top of the spec, where it is silent or looser than Discord (discord-protocol.md §5): 3 s
+first-response deadline (404/10062, recorded), double initial response (400/40060), content 2000, 10 embeds and
+every embed limit incl. the 6000 total, 5 action rows, 5 buttons per row,
 select 25 options, button label 80, custom_id 1-100 and unique, modal title 45 and 1-5 components, autocomplete
 25 choices and 100-char names/values, empty messages (50006), command definitions on sync (names, descriptions,
 25 options/choices/subcommands, 8000 characters, option order, nesting). Unknown routes get 404 code 0 and a log.

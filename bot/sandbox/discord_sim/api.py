@@ -81,13 +81,20 @@ class DiscordSimulator:
         attachment_size_limit: int = DEFAULT_ATTACHMENT_LIMIT,
         host: str = "127.0.0.1",
         port: int = 0,
+        check_spec: bool = True,
+        strict_descriptions: bool = False,
     ) -> None:
+        """``check_spec``: validate every request body against Discord's OpenAPI spec (needs the dev extra).
+        ``strict_descriptions``: reject a command sync whose commands or options keep discord.py's placeholder
+        description ``"…"`` (found either way in :attr:`placeholder_descriptions`)."""
         self.host, self._port = host, port
+        self.check_spec = check_spec
         self.settle, self.response_timeout = settle, response_timeout
         self.recommended_shards = recommended_shards
         self.bot_permissions = _perm_value(bot_permissions)
         self.attachment_size_limit = attachment_size_limit
         self.state = SimState(bot=SimUser(0, bot_name, bot=True), token=token, attachment_url="", deadline=deadline)
+        self.state.strict_descriptions = strict_descriptions
         self.state.bot.id = self.state.ids.next()
         self.state.users[self.state.bot.id] = self.state.bot
         self.faults = Faults()
@@ -101,9 +108,14 @@ class DiscordSimulator:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         for path in ("/gateway", "/resume", "/"):
             app.router.add_get(path, self.gateway.handle)
-        RestAPI(self.state, self.faults, lambda: f"{self.ws_base}/gateway", lambda: self.recommended_shards).install(
-            app
+        rest = RestAPI(
+            self.state,
+            self.faults,
+            lambda: f"{self.ws_base}/gateway",
+            lambda: self.recommended_shards,
+            check_spec=self.check_spec,
         )
+        rest.install(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._port)
@@ -381,6 +393,16 @@ class DiscordSimulator:
     @property
     def violations(self) -> list[Violation]:
         return self.state.violations
+
+    @property
+    def spec_checked(self) -> int:
+        """Request bodies this simulator checked against Discord's OpenAPI spec."""
+        return sum(1 for r in self.state.requests if r.spec is not None)
+
+    @property
+    def placeholder_descriptions(self) -> list[str]:
+        """Registered commands/options whose description is discord.py's placeholder, as ``/cmd sub option``."""
+        return self.state.placeholder_descriptions
 
     @property
     def missed_deadlines(self) -> list[MissedDeadline]:

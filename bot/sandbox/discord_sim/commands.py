@@ -14,6 +14,9 @@ JSON = dict[str, Any]
 NAME_RE = re.compile(r"^[-_\w\d\u0901-\u097D\u0E00-\u0E7F]{1,32}$")
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
+# The spec (ApplicationCommandUpdateRequest) gives the description only a maximum of 100 and lets it be null;
+# Discord requires 1-100 characters for CHAT_INPUT commands and options (application-commands.mdx:31, :73), so the
+# lower bound is checked here. The 8000-character total and the per-type counts are beyond the spec too.
 MAX_TOTAL_CHARS = 8000
 MAX_PER_TYPE = {1: 100, 2: 15, 3: 15}
 
@@ -113,6 +116,31 @@ def validate_commands(commands: Sequence[JSON]) -> None:
         if count > MAX_PER_TYPE.get(kind, 100):
             errors.add((), "APPLICATION_COMMANDS_TOO_MANY", f"Too many commands of type {kind}")
     errors.raise_if_any()
+
+
+PLACEHOLDER_DESCRIPTION = "…"  # what discord.py sends when a command or parameter has no description
+
+
+def placeholder_descriptions(commands: Sequence[JSON]) -> tuple[list[str], JSON]:
+    """Commands and options still described by discord.py's placeholder: names (``/cmd sub option``) and errors.
+
+    Discord accepts the placeholder, so the spec can't catch it; users see "…" in the command picker. A separate
+    check (``strict_descriptions``) makes it a rejected sync.
+    """
+    errors = FormErrors()
+    found: list[str] = []
+
+    def visit(node: JSON, trail: tuple[str, ...], path: tuple[str | int, ...]) -> None:
+        if node.get("description") == PLACEHOLDER_DESCRIPTION:
+            found.append("/" + " ".join(trail))
+            errors.add((*path, "description"), "PLACEHOLDER_DESCRIPTION", "Describe this: users see only '…'")
+        for index, option in enumerate(node.get("options") or []):
+            visit(option, (*trail, str(option.get("name"))), (*path, "options", index))
+
+    for index, command in enumerate(commands if isinstance(commands, list) else []):
+        if int(command.get("type") or 1) == 1:
+            visit(command, (str(command.get("name")),), (index,))
+    return found, errors.nested()
 
 
 Resolve = Callable[[int, Any], str]

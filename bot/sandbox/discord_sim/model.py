@@ -67,6 +67,35 @@ class Snowflakes:
         return (self._guild_ms << 22) | self.GUILD_LOW_BITS
 
 
+def numbered(components: list[JSON]) -> list[JSON]:
+    """Components as Discord stores them: every one gets a numeric ``id`` (1, 2, ... depth-first) if it has none."""
+    taken = set()
+    stack = list(components)
+    while stack:
+        item = stack.pop()
+        if isinstance(item.get("id"), int):
+            taken.add(item["id"])
+        stack.extend(_children(item))
+    counter = iter(n for n in range(1, 10_000) if n not in taken)
+
+    def number(item: JSON) -> JSON:
+        copy = {**item, "id": item["id"] if isinstance(item.get("id"), int) else next(counter)}
+        if isinstance(item.get("components"), list):
+            copy["components"] = [number(c) for c in item["components"]]
+        for key in ("component", "accessory"):
+            if isinstance(item.get(key), dict):
+                copy[key] = number(item[key])
+        return copy
+
+    return [number(c) for c in components]
+
+
+def _children(item: JSON) -> list[JSON]:
+    found = list(item.get("components") or [])
+    found += [item[k] for k in ("component", "accessory") if isinstance(item.get(k), dict)]
+    return found
+
+
 def iso(moment: dt.datetime) -> str:
     return moment.isoformat()
 
@@ -91,6 +120,8 @@ class SimUser:
             "avatar": None,
             "bot": self.bot,
             "public_flags": 0,
+            "flags": 0,
+            "primary_guild": None,
         }
 
 
@@ -192,6 +223,7 @@ class SimMember:
             "roles": [str(r) for r in self.roles],
             "nick": self.nick,
             "avatar": None,
+            "banner": None,
             "joined_at": iso(self.joined_at),
             "premium_since": None,
             "deaf": False,
@@ -326,15 +358,17 @@ class SimAttachment:
     description: str | None = None
 
     def payload(self) -> JSON:
-        return {
+        data: JSON = {
             "id": str(self.id),
             "filename": self.filename,
             "size": len(self.data),
             "url": self.url,
             "proxy_url": self.url,
             "content_type": self.content_type,
-            "description": self.description,
         }
+        if self.description is not None:  # Discord omits it when unset (MessageAttachmentResponse: a string)
+            data["description"] = self.description
+        return data
 
 
 @dataclass(frozen=True)

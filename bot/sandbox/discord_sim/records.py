@@ -29,6 +29,10 @@ class RequestRecord:
     files: list[tuple[str, bytes]]
     status: int = 0
     at: float = field(default_factory=time.monotonic)
+    spec: Any = None
+    """Discord's OpenAPI check of the body: ``"valid"``, Discord's nested ``errors``, or None (not checked)."""
+    response: Any = None
+    """The JSON body the simulator answered with (None for 204 and non-JSON replies)."""
 
     @property
     def route(self) -> str:
@@ -46,9 +50,13 @@ class Violation:
     message: str
     errors: JSON | None
     body: Any
+    kind: str = "rule"
+    """``"spec"`` (Discord's OpenAPI schema), ``"rule"`` (a limit the spec can't express) or ``"description"``."""
 
     def __str__(self) -> str:
-        return f"{self.status}/{self.code} {self.message} on {self.method} {self.path}: {self.errors or ''}"
+        return (
+            f"{self.status}/{self.code} {self.message} on {self.method} {self.path} ({self.kind}): {self.errors or ''}"
+        )
 
 
 @dataclass

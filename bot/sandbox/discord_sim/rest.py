@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from . import bodies
 from .faults import Faults
 from .records import InteractionRecord, RequestRecord, Violation
 from .state import SimState, UploadedFile
@@ -21,6 +23,7 @@ from .validation import DiscordAPIError
 log = logging.getLogger(__name__)
 
 API = r"/api/{version:v\d+}"
+API_PREFIX = "/api/{version}"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NO_AUTH_PREFIXES = ("/interactions/", "/webhooks/")
 PAYLOAD: web.RequestKey[Any] = web.RequestKey("payload", object)
@@ -28,15 +31,26 @@ FILES = web.RequestKey("files", list)
 INTERACTION = web.RequestKey("interaction", InteractionRecord)
 
 
+BODY: web.ResponseKey[Any] = web.ResponseKey("body", object)
+
+
 def json_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON reply with the exact header discord.py needs; 204 has no body."""
     if status == 204:
         return web.Response(status=204, headers=headers)
-    return web.Response(
+    response = web.Response(
         status=status,
         body=json.dumps(body).encode(),
         headers={**(headers or {}), "Content-Type": "application/json"},
     )
+    response[BODY] = body
+    return response
+
+
+def sim_route(request: web.Request) -> str | None:
+    """The simulator's route pattern under ``/api/v10`` (``/channels/{channel}/messages``), None off the API."""
+    canonical = request.match_info.route.resource.canonical if request.match_info.route.resource else ""
+    return canonical[len(API_PREFIX) :] if canonical.startswith(API_PREFIX + "/") else None
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
@@ -64,7 +78,16 @@ async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
 class RestAPI:
     """Registers the REST routes on an aiohttp application."""
 
-    def __init__(self, state: SimState, faults: Faults, gateway_url: Callable[[], str], shards: Callable[[], int]):
+    def __init__(
+        self,
+        state: SimState,
+        faults: Faults,
+        gateway_url: Callable[[], str],
+        shards: Callable[[], int],
+        *,
+        check_spec: bool = True,
+    ) -> None:
+        self.check_spec = check_spec
         self.state = state
         self.faults = faults
         self._gateway_url = gateway_url
@@ -81,12 +104,13 @@ class RestAPI:
         add("GET", API + "/applications/{app}/guilds/{guild}/commands", self.get_commands)
         add("PUT", API + "/applications/{app}/guilds/{guild}/commands", self.put_commands)
         add("POST", API + "/interactions/{id}/{token}/callback", self.callback)
-        add("*", API + "/webhooks/{app}/{token}/messages/@original", self.original)
-        add("*", API + "/webhooks/{app}/{token}/messages/{message}", self.webhook_message)
+        for method in ("GET", "PATCH", "DELETE"):
+            add(method, API + "/webhooks/{app}/{token}/messages/@original", self.original)
+            add(method, API + "/webhooks/{app}/{token}/messages/{message}", self.webhook_message)
+            add(method, API + "/channels/{channel}/messages/{message}", self.channel_message)
         add("POST", API + "/webhooks/{app}/{token}", self.followup)
         add("GET", API + "/channels/{channel}", self.get_channel)
         add("POST", API + "/channels/{channel}/messages", self.channel_send)
-        add("*", API + "/channels/{channel}/messages/{message}", self.channel_message)
         add("GET", "/attachments/{id}/{filename}", self.attachment)
 
     # -- middleware ----------------------------------------------------------------------------------------------
@@ -111,6 +135,8 @@ class RestAPI:
         request[PAYLOAD], request[FILES] = payload, files
         response = await self._respond(request, handler, record)
         record.status = response.status
+        if isinstance(response, web.Response):
+            record.response = response.get(BODY)
         return response
 
     async def _respond(self, request: web.Request, handler: Handler, record: RequestRecord) -> web.StreamResponse:
@@ -132,9 +158,12 @@ class RestAPI:
         ):
             return json_response(401, {"message": "401: Unauthorized", "code": 0})
         try:
+            self._check_body(request, record)
             response = await handler(request)
         except DiscordAPIError as error:
-            violation = Violation(method, path, error.status, error.code, error.message, error.errors, record.json)
+            violation = Violation(
+                method, path, error.status, error.code, error.message, error.errors, record.json, error.kind
+            )
             self.state.violations.append(violation)
             record_ = request.get(INTERACTION)
             if isinstance(record_, InteractionRecord):
@@ -145,10 +174,41 @@ class RestAPI:
         response.headers.update(headers)
         return response
 
+    def _check_body(self, request: web.Request, record: RequestRecord) -> None:
+        """Discord's OpenAPI check of the body; a rejected body still counts as the interaction's answer."""
+        route = sim_route(request)
+        if not self.check_spec or route is None or record.json is None:
+            return
+        try:
+            verdict = bodies.check(route, record.method, record.json)
+        except DiscordAPIError as error:
+            record.spec = error.errors
+            self._note_rejected(request, route, record.json)
+            raise
+        record.spec = None if verdict is None else "valid"
+
+    def _note_rejected(self, request: web.Request, route: str, body: Any) -> None:
+        info = request.match_info
+        interaction: InteractionRecord | None = None
+        if route == bodies.CALLBACK and info["id"].isdigit():
+            interaction = self.state.interactions.get(int(info["id"]))
+            if interaction is not None and interaction.token == info["token"]:
+                interaction.attempted = True
+                interaction.callback_at = interaction.callback_at or time.monotonic()
+            else:
+                interaction = None
+        elif route.startswith("/webhooks/"):
+            interaction = self.state.by_token.get(info["token"])
+        if interaction is not None:
+            interaction.bodies.append(body)
+            request[INTERACTION] = interaction
+
     # -- handlers ------------------------------------------------------------------------------------------------
 
     async def me(self, request: web.Request) -> web.Response:
-        return json_response(200, {**self.state.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0})
+        return json_response(
+            200, {**self.state.bot.payload(), "verified": True, "mfa_enabled": False, "locale": "en-US"}
+        )
 
     async def application(self, request: web.Request) -> web.Response:
         bot = self.state.bot
@@ -167,6 +227,16 @@ class RestAPI:
                 "team": None,
                 "summary": "",
                 "bot": bot.payload(),
+                "type": None,
+                "flags_new": "0",
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "approximate_guild_count": len(self.state.guilds),
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "eligible_oauth2_scopes": ["bot", "applications.commands"],
             },
         )
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import validation
-from .commands import validate_commands
+from .commands import placeholder_descriptions, validate_commands
 from .model import (
     EPHEMERAL,
     JSON,
@@ -22,6 +22,7 @@ from .model import (
     SimMessage,
     SimUser,
     Snowflakes,
+    numbered,
     utcnow,
 )
 from .records import (
@@ -85,6 +86,8 @@ class SimState:
     requests: list[RequestRecord] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     missed_deadlines: list[MissedDeadline] = field(default_factory=list)
+    strict_descriptions: bool = False
+    placeholder_descriptions: list[str] = field(default_factory=list)
 
     # -- lookups -------------------------------------------------------------------------------------------------
 
@@ -143,7 +146,7 @@ class SimState:
             author=self.bot,
             content=str(payload.get("content") or ""),
             embeds=list(payload.get("embeds") or []),
-            components=list(payload.get("components") or []),
+            components=numbered(list(payload.get("components") or [])),
             flags=int(payload.get("flags") or 0) if flags is None else flags,
             tts=bool(payload.get("tts")),
             webhook_id=self.bot.id if interaction else None,
@@ -172,7 +175,7 @@ class SimState:
         validation.check_message({**merged, "_files": files or payload.get("attachments")}, base=base)
         message.content = str(merged.get("content") or "")
         message.embeds = list(merged.get("embeds") or [])
-        message.components = list(merged.get("components") or [])
+        message.components = numbered(list(merged.get("components") or []))
         if "flags" in payload:
             keep = message.flags & EPHEMERAL
             message.flags = (int(payload.get("flags") or 0) & ~LOADING) | keep
@@ -205,6 +208,10 @@ class SimState:
 
     def sync_commands(self, guild_id: int | None, definitions: list[JSON]) -> list[JSON]:
         validate_commands(definitions)
+        found, errors = placeholder_descriptions(definitions)
+        if found and self.strict_descriptions:
+            raise DiscordAPIError(400, 50035, "Invalid Form Body", errors, kind="description")
+        self.placeholder_descriptions.extend(f for f in found if f not in self.placeholder_descriptions)
         previous = {(c.get("type", 1), c["name"]): c["id"] for c in self.commands.get(guild_id, [])}
         stored: list[JSON] = []
         for definition in definitions:
@@ -216,6 +223,8 @@ class SimState:
                 "application_id": str(self.bot.id),
                 "version": str(self.ids.next()),
                 "description": definition.get("description", ""),
+                # Discord fills in the default (guild install) when a sync sends null (ApplicationCommandResponse)
+                "integration_types": definition.get("integration_types") or [0],
             }
             if guild_id is not None:
                 command["guild_id"] = str(guild_id)
@@ -256,7 +265,8 @@ class SimState:
                 response_message_loading=kind == 5,
                 response_message_ephemeral=original.ephemeral,
             )
-        response["resource"] = resource
+        if kind in (4, 7):  # the spec's callback resources are messages (4, 7) and activities (12) only
+            response["resource"] = resource
         return response
 
     def _check_deadline(self, record: InteractionRecord, now: float) -> None:

@@ -12,6 +12,13 @@ from typing import Any
 JSON = dict[str, Any]
 Path = tuple[str | int, ...]
 
+# Where Discord's OpenAPI spec (spec/openapi.json, checked first by .bodies) is looser or silent, these rules apply:
+# - content: the spec allows 4000 (MessageCreateRequest: the Nitro limit for users); Discord enforces 2000 for bots
+#   and webhooks (resources/message.mdx:1080; a 2001-character bot message is refused), so 2000 here.
+# - the 6000-character total over all embeds: the spec can't express sums (resources/message.mdx:603-619).
+# - legacy messages: the spec allows 40 top-level components (Components V2); without the V2 flag Discord allows
+#   5 action rows (components/reference.mdx:2542). The V2 total of 40 counts nested components, not just top level.
+# - custom_id unique per message, select min_values <= max_values: cross-field rules the spec can't express.
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
 MAX_EMBED_TOTAL = 6000
@@ -32,12 +39,13 @@ EMBED_TEXT_LIMITS = {"title": 256, "description": 4096}
 class DiscordAPIError(Exception):
     """An error reply in Discord's JSON form; the REST layer turns it into the HTTP response."""
 
-    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None, *, kind: str = "rule") -> None:
         super().__init__(f"{status} {code} {message} {errors or ''}".strip())
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors
+        self.kind = kind  # "spec": Discord's OpenAPI schema; "rule": a limit the spec can't express; "description"
 
     def body(self) -> JSON:
         data: JSON = {"code": self.code, "message": self.message}
