@@ -35,6 +35,14 @@ PERIODS = [
 ]  # fmt: skip
 MATCHES = [Choice(name="any of the tags", value="any"), Choice(name="all of the tags first", value="all")]
 SIZE = app_commands.Range[int, 1, 100]
+TAGS = app_commands.Range[str, 1, 300]  # at most five tags of at most 60 characters
+LENGTH = app_commands.Range[str, 1, 12]  # "60m", "1h30", "90"
+SEED = app_commands.Range[str, 1, 2 * text.FIELD_MAX + 3]  # "Artist - Title"
+PLAYLIST = app_commands.Range[str, 1, text.NAME_MAX]
+SIZE_HELP = "How many tracks, 1 to 100 (default 25)"
+LENGTH_HELP = 'Or a total length instead of a count, e.g. "60m" or "1h30" (5 minutes to 8 hours)'
+SEED_HELP = 'Another seed track (start typing to search, or write "Artist - Title")'
+MEMBER_HELP = "Another member whose listening to blend (they must have opted in with /lastfm consent)"
 NOT_YOURS = "These buttons belong to whoever made this mix; make your own with `/mix`."
 
 
@@ -80,15 +88,15 @@ class MixCog(commands.GroupCog, group_name="mix", group_description="Generate a 
 
     @app_commands.command(name="mood", description="A mix for an atmosphere, from Last.fm tags")
     @app_commands.describe(
-        tags='Tags separated by commas, e.g. "rainy, lo-fi"', avoid="Leave out artists tagged with these",
-        match="Any of the tags, or tracks in all of them first", size="How many tracks (default 25)",
-        length='Or a total length, e.g. "60m" or "1h30"',
+        tags='Up to five Last.fm tags separated by commas, e.g. "rainy, lo-fi"',
+        avoid="Leave out artists carrying any of these tags (commas between tags)",
+        match="Any of the tags, or tracks in all of them first", size=SIZE_HELP, length=LENGTH_HELP,
     )  # fmt: skip
     @app_commands.autocomplete(tags=tag_choices, avoid=tag_choices)
     @app_commands.choices(match=MATCHES)
     async def mood(  # noqa: PLR0917 - a slash command's options are its parameters
-        self, interaction: discord.Interaction, tags: str, avoid: str | None = None,
-        match: Choice[str] | None = None, size: SIZE | None = None, length: str | None = None,
+        self, interaction: discord.Interaction, tags: TAGS, avoid: TAGS | None = None,
+        match: Choice[str] | None = None, size: SIZE | None = None, length: LENGTH | None = None,
     ) -> None:  # fmt: skip
         inputs = MoodInputs(
             tags=parse_tags(tags),
@@ -99,11 +107,14 @@ class MixCog(commands.GroupCog, group_name="mix", group_description="Generate a 
         await self._mix(interaction, inputs)
 
     @app_commands.command(name="similar", description="Radio from up to three seed tracks")
-    @app_commands.describe(seed='Start typing to search, or write "Artist - Title"', size="How many tracks")
+    @app_commands.describe(
+        seed='The first seed track: start typing to search, or write "Artist - Title"', seed2=SEED_HELP,
+        seed3=SEED_HELP, size=SIZE_HELP, length=LENGTH_HELP,
+    )  # fmt: skip
     @app_commands.autocomplete(seed=seed_choices, seed2=seed_choices, seed3=seed_choices)
     async def similar(  # noqa: PLR0917 - a slash command's options are its parameters
-        self, interaction: discord.Interaction, seed: str, seed2: str | None = None, seed3: str | None = None,
-        size: SIZE | None = None, length: str | None = None,
+        self, interaction: discord.Interaction, seed: SEED, seed2: SEED | None = None, seed3: SEED | None = None,
+        size: SIZE | None = None, length: LENGTH | None = None,
     ) -> None:  # fmt: skip
         seeds = tuple(text.parse_track(s) for s in (seed, seed2, seed3) if s)
         await self._mix(interaction, SimilarInputs(seeds=seeds, size=parse_size(size, length)))
@@ -111,14 +122,15 @@ class MixCog(commands.GroupCog, group_name="mix", group_description="Generate a 
     @app_commands.command(name="blend", description="A server blend of members' Last.fm listening (opt-in)")
     @app_commands.describe(
         member1="Whose listening to blend (default: you and this server's recent playlist editors)",
-        period="Whose top tracks of when (default: all time)",
-    )
+        member2=MEMBER_HELP, member3=MEMBER_HELP, member4=MEMBER_HELP, member5=MEMBER_HELP,
+        period="Top tracks of which period (default: all time)", size=SIZE_HELP, length=LENGTH_HELP,
+    )  # fmt: skip
     @app_commands.choices(period=PERIODS)
     async def blend(  # noqa: PLR0917 - a slash command's options are its parameters
         self, interaction: discord.Interaction, member1: discord.Member | None = None,
         member2: discord.Member | None = None, member3: discord.Member | None = None,
         member4: discord.Member | None = None, member5: discord.Member | None = None,
-        period: Choice[str] | None = None, size: SIZE | None = None, length: str | None = None,
+        period: Choice[str] | None = None, size: SIZE | None = None, length: LENGTH | None = None,
     ) -> None:  # fmt: skip
         guild_id = interaction.guild_id or 0
         chosen = [m.id for m in (member1, member2, member3, member4, member5) if m is not None and not m.bot]
@@ -134,9 +146,11 @@ class MixCog(commands.GroupCog, group_name="mix", group_description="Generate a 
         await self._mix(interaction, inputs)
 
     @app_commands.command(name="extend", description="More tracks like the ones already in a playlist")
-    @app_commands.describe(playlist="The playlist to extend", count="How many new tracks (default 10)")
+    @app_commands.describe(
+        playlist="The playlist to find more tracks for", count="How many new tracks, 1 to 100 (default 10)"
+    )
     @app_commands.autocomplete(playlist=playlist_choices)
-    async def extend(self, interaction: discord.Interaction, playlist: str, count: SIZE = 10) -> None:
+    async def extend(self, interaction: discord.Interaction, playlist: PLAYLIST, count: SIZE = 10) -> None:
         await self._mix(interaction, ExtendInputs(guild_id=interaction.guild_id or 0, playlist=playlist, count=count))
 
     # -- making and showing a mix -------------------------------------------------------------------------------

@@ -198,3 +198,26 @@ async def test_a_slow_mix_shows_progress_in_the_placeholder_then_the_preview(fm_
 async def test_without_lastfm_configured_mixes_say_so(world):
     r = await world.run(world.alice, "mix mood", tags="ambient")
     assert r.ephemeral and "Last.fm isn't set up" in r.content
+
+
+def _options(node: dict, trail: str = "") -> list[tuple[str, dict]]:
+    """(path, option) for every option under a command, subcommands included."""
+    found = []
+    for option in node.get("options") or []:
+        path = f"{trail} {option['name']}".strip()
+        found += [(path, option), *_options(option, path)]
+    return found
+
+
+async def test_mix_and_consent_options_are_described_and_strings_bounded(world):
+    assert not [p for p in world.sim.placeholder_descriptions if p.startswith(("/mix", "/lastfm consent"))]
+    registered = [c for scope in world.sim.commands.values() for c in scope]
+    mix = next(c for c in registered if c["name"] == "mix")
+    lastfm = next(c for c in registered if c["name"] == "lastfm")
+    consent = next(o for o in lastfm["options"] if o["name"] == "consent")
+    options = [*_options(mix), ("consent", consent), *_options(consent, "consent")]
+    assert {p.split()[0] for p, o in options if o["type"] == 1} == {"mood", "similar", "blend", "extend", "consent"}
+    for path, option in options:
+        assert option["description"] and "…" not in option["description"], path
+        if option["type"] == 3 and "choices" not in option:  # a free string
+            assert 0 < option.get("max_length", 0) <= 403, path

@@ -135,7 +135,7 @@ class Mix:
     inputs: MixInputs
     seed: int
     picks: tuple[Pick, ...]
-    missing: tuple[str, ...] = ()  # what could not be used, in words: "tag *zzz* is unknown", ...
+    missing: tuple[str, ...] = ()  # what could not be used, in words; user values marked with text.quoted
     short: str | None = None  # why the mix is smaller than asked, if it is
     used: tuple[int, ...] = ()  # blend: members whose listening went in
     skipped: tuple[Skipped, ...] = ()

@@ -74,10 +74,10 @@ async def mood(catalog: MusicCatalog, tags: Sequence[str], match: Match, size: S
     for tag, got in zip(tags, first, strict=True):
         if isinstance(got, SharifyError):
             found.errors += _failure(got)
-            found.missing.append(f'tag "{tag}" could not be read ({got.user_message})')
+            found.missing.append(f"tag {text.quoted(tag)} could not be read ({got.user_message})")
             continue
         if not got.tracks:
-            found.missing.append(f'tag "{tag}" is unknown to Last.fm (or has no tracks)')
+            found.missing.append(f"tag {text.quoted(tag)} is unknown to Last.fm (or has no tracks)")
             continue
         lists[tag] = list(got.tracks)
         last = min(pages, got.total_pages or 1)
@@ -125,7 +125,7 @@ async def similar(catalog: MusicCatalog, seeds: Sequence[Track], size: Size, fan
     for seed, got in zip(seeds, answers, strict=True):
         if isinstance(got, SharifyError):
             found.errors += _failure(got)
-            found.missing.append(f'tracks like "{_label(seed)}" could not be read ({got.user_message})')
+            found.missing.append(f"tracks like {text.quoted(_label(seed))} could not be read ({got.user_message})")
             continue
         for item in got.tracks:
             score = item.match if item.match is not None else 0.5
@@ -147,7 +147,7 @@ async def widen(catalog: MusicCatalog, seeds: Sequence[Track], fan: Fan, found: 
         if isinstance(got, SharifyError):
             found.errors += _failure(got)
             if isinstance(got, NotFound):
-                found.missing.append(f'Last.fm doesn\'t know the artist "{artist}"')
+                found.missing.append(f"Last.fm doesn't know the artist {text.quoted(artist)}")
             continue
         asks += [(artist, a.name, a.match if a.match is not None else 0.5) for a in got.artists[:FALLBACK_ARTISTS]]
     if not asks:

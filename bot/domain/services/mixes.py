@@ -155,7 +155,7 @@ class MixService:
         playlist = await self._playlists.get(inputs.guild_id, inputs.playlist)
         entries = await self._store.entries.page(inputs.guild_id, playlist.id)
         if not entries:
-            raise InvalidInput(f'"{playlist.name}" has no tracks yet to find more like.')
+            raise InvalidInput(f"{text.quoted(playlist.name)} has no tracks yet to find more like.")
         seeds = [e.track for e in rng.sample(entries, min(EXTEND_SEEDS, len(entries)))]
         picker, missing = await self._like(seeds, Size(tracks=inputs.count), _keys(entries), rng, fan)
         return self._finish(inputs, seed, picker, missing, fan, title=f"More like {playlist.name}")
@@ -264,7 +264,8 @@ class MixService:
         room = self._playlists.limits.max_tracks - playlist.track_count
         if len(new) > room:
             raise LimitExceeded(
-                f'"{playlist.name}" has room for {max(room, 0)} more track(s); this mix would add {len(new)}.'
+                f"{text.quoted(playlist.name)} has room for {max(room, 0)} more track(s);"
+                f" this mix would add {len(new)}."
             )
         _, added = await self._playlists.add(
             actor, playlist.name, [p.track for p in new], reasons=[p.reason_text() for p in new]
