@@ -7,6 +7,11 @@ unthrottled client takes depth x latency), the ideal (the larger of depth x late
 the calls made: max(0, calls - burst) / rate + latency), their ratio, the same mix one call at a time, and a
 warm-cache rerun (its calls). Three runs each: median and range.
 
+The stand-in plays Last.fm's servers, so it runs in a child process with its own event loop: its CPU (building
+and sending answers) is not charged to the bot, as a remote service's is not. The bot side (client, parsing,
+mixing, storage) runs in this process, as in production. The catalogue is rebuilt here from the same seed for the
+inputs; the calls the child received are fetched over a pipe between timed sections.
+
 Run: .venv/bin/python benchmarks/mix_bench.py   (human-readable lines, then one JSON object on the last line)
 """
 
@@ -15,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +48,8 @@ from bot.domain.services.playlists import PlaylistService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
 from bot.sandbox.lastfm_standin import LastfmStandin
+from bot.sandbox.lastfm_standin.catalog import Catalog
+from bot.sandbox.lastfm_standin.server import Call
 from storage import open_storage
 
 LATENCY_S = 0.100
@@ -49,15 +58,72 @@ RATE, BURST, IN_FLIGHT = DEFAULTS.lastfm_rate_per_second, DEFAULTS.lastfm_burst,
 RUNS = 3
 SEED = 7
 GUILD = 1
+CATALOG_SEED = 1
+
+
+def _serve(conn: Connection, latency: float) -> None:
+    """The child process: the stand-in on its own loop, answering "calls" / "reset" / "stop" over the pipe."""
+
+    async def serve() -> None:
+        async with LastfmStandin(seed=CATALOG_SEED, latency=latency) as fm:
+            conn.send(fm.url)
+            loop = asyncio.get_running_loop()
+            while True:
+                command = await loop.run_in_executor(None, conn.recv)
+                if command == "calls":
+                    conn.send(list(fm.calls))
+                elif command == "reset":
+                    fm.reset_calls()
+                    conn.send(None)
+                else:
+                    conn.send(None)
+                    return
+
+    asyncio.run(serve())
+
+
+class RemoteStandin:
+    """The parts of LastfmStandin the benchmark uses, for a stand-in running in a child process."""
+
+    def __init__(self, conn: Connection, url: str) -> None:
+        self._conn, self.url = conn, url
+        self.catalog = Catalog(CATALOG_SEED)  # the same seeded catalogue the child serves
+
+    def _ask(self, command: str) -> Any:
+        self._conn.send(command)
+        return self._conn.recv()
+
+    @property
+    def calls(self) -> list[Call]:
+        calls: list[Call] = self._ask("calls")
+        return calls
+
+    def count(self) -> int:
+        return len(self.calls)
+
+    def reset_calls(self) -> None:
+        self._ask("reset")
+
+
+@contextlib.contextmanager
+def remote_standin(latency: float) -> Iterator[RemoteStandin]:
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child, latency), daemon=True)
+    process.start()
+    try:
+        yield RemoteStandin(parent, parent.recv())
+    finally:
+        parent.send("stop")
+        parent.recv()
+        process.join(timeout=5)
 
 
 @contextlib.asynccontextmanager
-async def world() -> AsyncIterator[tuple[LastfmStandin, Storage, dict[str, MixInputs]]]:
-    with tempfile.TemporaryDirectory() as folder:
+async def world() -> AsyncIterator[tuple[RemoteStandin, Storage, dict[str, MixInputs]]]:
+    with tempfile.TemporaryDirectory() as folder, remote_standin(LATENCY_S) as fm:
         store = open_storage(mongodb_uri=None, database="bench", sqlite_path=Path(folder) / "bench.sqlite3")
-        async with LastfmStandin(latency=LATENCY_S) as fm, store as storage:
+        async with store as storage:
             catalog = fm.catalog
-            assert catalog is not None
             users = [u for u in catalog.users.values() if not u.private][:10]
             for i, u in enumerate(users, start=1):
                 await storage.accounts.link(Account(user_id=i, lastfm_username=u.name, linked_at=datetime.now(UTC)))
@@ -77,7 +143,7 @@ async def world() -> AsyncIterator[tuple[LastfmStandin, Storage, dict[str, MixIn
             yield fm, storage, inputs
 
 
-def service(http: aiohttp.ClientSession, fm: LastfmStandin, storage: Storage, **kw: Any) -> MixService:
+def service(http: aiohttp.ClientSession, fm: RemoteStandin, storage: Storage, **kw: Any) -> MixService:
     throttle = kw.pop("throttle", (RATE, BURST, IN_FLIGHT))
     client = LastfmClient(
         http, api_key=SecretStr("bench"), base_url=fm.url, rate_per_second=throttle[0], burst=throttle[1],
@@ -88,7 +154,7 @@ def service(http: aiohttp.ClientSession, fm: LastfmStandin, storage: Storage, **
     return MixService(music, PlaylistService(storage, clock=clock), storage, **kw)
 
 
-async def timed(mixes: MixService, fm: LastfmStandin, inputs: MixInputs) -> tuple[float, int, int]:
+async def timed(mixes: MixService, fm: RemoteStandin, inputs: MixInputs) -> tuple[float, int, int]:
     before = fm.count()
     start = time.perf_counter()
     mix = await mixes.make(inputs, seed=SEED)
@@ -96,7 +162,7 @@ async def timed(mixes: MixService, fm: LastfmStandin, inputs: MixInputs) -> tupl
 
 
 async def one_run(
-    http: aiohttp.ClientSession, fm: LastfmStandin, storage: Storage, inputs: MixInputs
+    http: aiohttp.ClientSession, fm: RemoteStandin, storage: Storage, inputs: MixInputs
 ) -> dict[str, Any]:
     fm.reset_calls()
     free = service(http, fm, storage, throttle=(10_000.0, 10_000, 10_000))
