@@ -81,10 +81,12 @@ def parse_track(text: str) -> Track:
 
 def _norm_part(text: str, *, title: bool = False) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
-    if title:
+    # The version and credit patterns need these words: most names have none, so skip the costlier regexes.
+    if title and ("remaster" in text or "live" in text):
         while (stripped := _VERSION.sub("", text)) != text and stripped.strip():
             text = stripped
-    text = _FEAT.sub(" ", text)
+    if "f" in text or "with" in text:  # feat. / ft. / featuring / with
+        text = _FEAT.sub(" ", text)
     text = _PUNCT.sub(" ", text.replace("&", " and "))
     return _SPACES.sub(" ", text).strip()
 
