@@ -20,6 +20,7 @@ from bot.domain.ports.catalog import MusicCatalog
 
 TAG_PAGE = 100  # at most this many tracks per tag.getTopTracks page
 MIN_PAGE = 30
+MIN_SIMILAR = 20
 SIMILAR_LIMIT = 100
 FALLBACK_ARTISTS = 6  # similar artists whose top tracks stand in for a track with too few similar tracks
 FALLBACK_TRACKS = 10
@@ -118,7 +119,9 @@ async def similar(catalog: MusicCatalog, seeds: Sequence[Track], size: Size, fan
     top tracks of its artist's similar artists."""
     found = Found(asked=len(seeds))
     want = max(10, math.ceil(needed(size) * 2 / max(1, len(seeds))))
-    limit = min(SIMILAR_LIMIT, max(MIN_PAGE, want * 3))
+    # About four candidates per place across the seeds: enough for the dedupe, artist cap and exclusions, and no
+    # more to read (every track of an answer is parsed on the critical path).
+    limit = min(SIMILAR_LIMIT, max(MIN_SIMILAR, want * 2))
     asks = [catalog.similar_tracks(s.artist, s.title, limit=limit) for s in seeds]
     answers = await fan.all(asks, what="seeds")
     thin: list[Track] = []

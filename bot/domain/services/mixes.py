@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from bot.domain import text
 from bot.domain.catalog import PrivateProfile
@@ -146,26 +146,40 @@ class MixService:
     async def _similar(self, inputs: SimilarInputs, seed: int, rng: random.Random, fan: Fan) -> Mix:
         if not inputs.seeds:
             raise InvalidInput("Pick at least one seed track.")
-        exclude = frozenset(text.track_key(s) for s in inputs.seeds)
+        exclude = asyncio.get_running_loop().create_future()
+        exclude.set_result(frozenset(text.track_key(s) for s in inputs.seeds))
         picker, missing = await self._like(inputs.seeds, inputs.size, exclude, rng, fan)
         title = "Like " + "; ".join(f"{s.artist} - {s.title}" for s in inputs.seeds)
         return self._finish(inputs, seed, picker, missing, fan, title=title)
 
     async def _extend(self, inputs: ExtendInputs, seed: int, rng: random.Random, fan: Fan) -> Mix:
-        playlist = await self._playlists.get(inputs.guild_id, inputs.playlist)
-        entries = await self._store.entries.page(inputs.guild_id, playlist.id)
-        if not entries:
-            raise InvalidInput(f"{text.quoted(playlist.name)} has no tracks yet to find more like.")
-        seeds = [e.track for e in rng.sample(entries, min(EXTEND_SEEDS, len(entries)))]
-        picker, missing = await self._like(seeds, Size(tracks=inputs.count), _keys(entries), rng, fan)
+        g = inputs.guild_id
+        playlist = await self._playlists.get(g, inputs.playlist)
+        empty = InvalidInput(f"{text.quoted(playlist.name)} has no tracks yet to find more like.")
+        if not playlist.track_count:
+            raise empty
+        # Only the seeds are read before asking Last.fm; every held track (what the mix leaves out) is read while
+        # Last.fm answers, off the critical path.
+        positions = rng.sample(range(1, playlist.track_count + 1), min(EXTEND_SEEDS, playlist.track_count))
+        picked = await asyncio.gather(*(self._store.entries.entry_at(g, playlist.id, p) for p in positions))
+        seeds = [e.track for e in picked if e is not None]
+        if not seeds:
+            raise empty
+        keys = asyncio.ensure_future(_keys_of(self._store.entries.page(g, playlist.id)))
+        try:
+            picker, missing = await self._like(seeds, Size(tracks=inputs.count), keys, rng, fan)
+        finally:
+            keys.cancel()  # a no-op once read; stops the read when the mix failed first
         return self._finish(inputs, seed, picker, missing, fan, title=f"More like {playlist.name}")
 
     async def _like(
-        self, seeds: Sequence[Track], size: Size, exclude: frozenset[str], rng: random.Random, fan: Fan
+        self, seeds: Sequence[Track], size: Size, exclude_later: Awaitable[frozenset[str]], rng: random.Random, fan: Fan
     ) -> tuple[rules.Picker, list[str]]:
-        """Tracks like the seeds; when the rules leave the mix short, the seeds' similar artists' top tracks too."""
+        """Tracks like the seeds, minus `exclude_later` (awaited once the answers are in); when the rules leave the
+        mix short, the seeds' similar artists' top tracks too."""
         found = await sources.similar(self._catalog, seeds, size, fan)
         _require_some(found, what="seed track")
+        exclude = await exclude_later
         state = random.Random(rng.random())
         picker = rules.Picker(size, exclude=exclude, per_artist=self.per_artist)
         picker.take(rules.draw(rules.merge(found.candidates).values(), state))
@@ -290,6 +304,10 @@ def _artist_only(artist: str) -> Track:
 
 def _keys(entries: Sequence[Entry]) -> frozenset[str]:
     return frozenset(e.norm_key for e in entries)
+
+
+async def _keys_of(entries: Awaitable[Sequence[Entry]]) -> frozenset[str]:
+    return _keys(await entries)
 
 
 def _require_some(found: sources.Found, *, what: str) -> None:
