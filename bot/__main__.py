@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--script", metavar="FILE", help="run the commands in FILE ('-' for standard input)")
     sandbox.add_argument("--json", action="store_true", help="print one JSON object per message the bot sent")
     sandbox.add_argument("--data-dir", type=Path, help="keep the sandbox's data here (default: a temporary folder)")
+    sandbox.add_argument(
+        "--wait", type=float, default=180.0, metavar="SECONDS", help="how long to wait for a deferred reply (180)"
+    )
     return parser
 
 
@@ -54,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
         configure_logging("WARNING", "text")
-        return asyncio.run(run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir))
+        return asyncio.run(
+            run_sandbox(settings, script=args.script, as_json=args.json, data_dir=args.data_dir, wait=args.wait)
+        )
 
     from bot.app import run  # noqa: PLC0415
     from bot.runtime.lifecycle import TokenRejected  # noqa: PLC0415

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.ports.storage import Storage
 from bot.domain.services.guilds import GuildService
+from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.domain.services.privacy import PrivacyService
@@ -123,6 +124,7 @@ async def build(
             guilds=GuildService(storage.guilds),
             privacy=PrivacyService(storage, clock=clock, grace_days=settings.removed_server_days),
             transfer=TransferService(storage, playlists, music, clock=clock, limits=imports),
+            mixes=MixService(music, playlists, storage),
         )
         bot = SharifyBot(services, admission=admission, **bot_options)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.services.guilds import GuildService
+from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from bot.domain.services.privacy import PrivacyService
@@ -24,3 +25,4 @@ class Services:
     guilds: GuildService
     privacy: PrivacyService
     transfer: TransferService
+    mixes: MixService

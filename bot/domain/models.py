@@ -120,3 +120,4 @@ class Account(Frozen):
     user_id: int
     lastfm_username: str
     linked_at: datetime
+    mix_consent: bool = False  # opted in to having their listening used in server blends

@@ -16,6 +16,12 @@ _SPACES = re.compile(r"\s+")
 _FEAT = re.compile(r"\s*[\(\[]?\b(?:feat\.?|ft\.?|featuring|with)\s+[^\)\]]*[\)\]]?", re.IGNORECASE)
 _PUNCT = re.compile(r"[^\w\s]")
 _SEPARATOR = re.compile(r"\s+(?:-{1,2}|–|—)\s+")
+# A version suffix that names the same song: "(Remastered 2011)", "- 2015 Remaster", "[Live]", "- Live at Wembley".
+_VERSION = re.compile(
+    r"\s*(?:[\(\[][^\(\)\[\]]*\b(?:remaster(?:ed)?|live)\b[^\(\)\[\]]*[\)\]]"
+    r"|\s(?:-|–|—)\s[^-–—]*\b(?:remaster(?:ed)?|live)\b.*)\s*$",
+    re.IGNORECASE,
+)
 
 
 def quoted(value: object) -> str:
@@ -73,13 +79,24 @@ def parse_track(text: str) -> Track:
     raise InvalidInput('Write the track as "Artist - Title", for example "Daft Punk - One More Time".')
 
 
-def _norm_part(text: str) -> str:
+def _norm_part(text: str, *, title: bool = False) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _FEAT.sub(" ", text)
+    # The version and credit patterns need these words: most names have none, so skip the costlier regexes.
+    if title and ("remaster" in text or "live" in text):
+        while (stripped := _VERSION.sub("", text)) != text and stripped.strip():
+            text = stripped
+    if "f" in text or "with" in text:  # feat. / ft. / featuring / with
+        text = _FEAT.sub(" ", text)
     text = _PUNCT.sub(" ", text.replace("&", " and "))
     return _SPACES.sub(" ", text).strip()
 
 
+def artist_key(artist: str) -> str:
+    """The artist part of `track_key`: the same artist however it is spelled."""
+    return _norm_part(artist)
+
+
 def track_key(track: Track) -> str:
-    """Normalized identity for dedupe: case, spacing, punctuation and "feat." credits do not matter."""
-    return f"{_norm_part(track.artist)}\x1f{_norm_part(track.title)}"
+    """Normalized identity for dedupe: case, spacing, punctuation, "feat." credits and remaster/live version
+    suffixes do not matter."""
+    return f"{_norm_part(track.artist)}\x1f{_norm_part(track.title, title=True)}"

@@ -32,11 +32,13 @@ def obj(value: Any) -> dict[str, Any]:
 
 def text(value: Any) -> str | None:
     """A string with `#text` / `name` unwrapped; blank -> None."""
+    if type(value) is str:  # nearly every value: read first, without the general checks (lists parse hot)
+        return value.strip() or None
     if isinstance(value, dict):
         value = value.get("#text", value.get("name", value.get("title")))
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
         s = value.strip()
@@ -45,18 +47,25 @@ def text(value: Any) -> str | None:
 
 
 def to_float(value: Any) -> float | None:
+    if type(value) is str:  # the usual form ("328"): straight to the conversion
+        return _str_float(value)
     if isinstance(value, dict):
         value = value.get("#text")
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         f = float(value)
     elif isinstance(value, str):
-        try:
-            f = float(value.strip().replace(",", ""))
-        except ValueError:
-            return None
+        return _str_float(value)
     else:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _str_float(value: str) -> float | None:
+    try:
+        f = float(value.strip().replace(",", ""))
+    except ValueError:
         return None
     return f if math.isfinite(f) else None
 
@@ -72,7 +81,7 @@ def flag(value: Any) -> bool:
         value = value.get("#text")
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return value != 0
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes"}

@@ -63,9 +63,21 @@ Outcome = Reply | Choices | BaseException
 WORLD_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
+WAIT_S = 180.0  # how long a deferred reply is awaited (Discord allows 15 minutes)
+PROGRESS = "⏳"  # a placeholder the bot is still working on starts with this
+
+
 class Sandbox:
-    def __init__(self, sim: DiscordSimulator, out: TextIO, *, as_json: bool, fm: LastfmStandin | None = None) -> None:
-        self.sim, self.out, self.as_json, self.fm = sim, out, as_json, fm
+    def __init__(
+        self,
+        sim: DiscordSimulator,
+        out: TextIO,
+        *,
+        as_json: bool,
+        fm: LastfmStandin | None = None,
+        wait: float = WAIT_S,
+    ) -> None:
+        self.sim, self.out, self.as_json, self.fm, self.wait = sim, out, as_json, fm, wait
         self.user, self.guild = "alice", "Guild A"
         self.last: Reply | None = None
         self.failures = 0
@@ -148,6 +160,7 @@ class Sandbox:
                 reply = await self.sim.click(self.last, step.target, user=member)
             else:
                 reply = await self.sim.select(self.last, step.target, step.values, user=member)
+            reply = await self._finished(reply)
             if not reply.ephemeral:
                 self.last = reply if reply.components else self.last
             return reply
@@ -155,9 +168,22 @@ class Sandbox:
         if step.kind == "complete":
             focused = list(step.options)[-1]
             return Choices(await self.sim.autocomplete(guild, member, step.command, focused=focused, options=values))
-        reply = await self.sim.command(guild, member, step.command, options=values)
+        reply = await self._finished(await self.sim.command(guild, member, step.command, options=values))
         if reply.components:
             self.last = reply
+        return reply
+
+    async def _finished(self, reply: Reply) -> Reply:
+        """Wait while the bot shows progress in its placeholder (as a member would), printing each progress
+        edit as it happens, up to the wait limit."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.wait
+        shown = ""
+        while reply.content.startswith(PROGRESS) and loop.time() < end:
+            if reply.content != shown:
+                shown = reply.content
+                self.say(f"  … {shown}")
+            await asyncio.sleep(0.05)
         return reply
 
     def _show(self, step: Step, result: Outcome) -> None:
@@ -212,12 +238,13 @@ def build_world(sim: DiscordSimulator) -> None:
 
 @contextlib.asynccontextmanager
 async def sandbox_services(
-    settings: Settings, data_dir: Path | None
+    settings: Settings, data_dir: Path | None, *, wait: float = WAIT_S
 ) -> AsyncIterator[tuple[DiscordSimulator, LastfmStandin]]:
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharify-sandbox-")))
         # Request bodies are checked against Discord's OpenAPI spec when the dev extra (jsonschema) is installed.
-        async with DiscordSimulator(check_spec=openapi.available()) as sim, LastfmStandin() as fm:
+        simulator = DiscordSimulator(response_timeout=wait, check_spec=openapi.available())
+        async with simulator as sim, LastfmStandin() as fm:
             build_world(sim)
             local = settings.model_copy(
                 update={
@@ -241,7 +268,13 @@ def _read_script(script: str) -> str:
 
 
 async def run_sandbox(
-    settings: Settings, *, script: str | None, as_json: bool, data_dir: Path | None, out: TextIO | None = None
+    settings: Settings,
+    *,
+    script: str | None,
+    as_json: bool,
+    data_dir: Path | None,
+    out: TextIO | None = None,
+    wait: float = WAIT_S,
 ) -> int:
     """Exit code: 0, or 1 if a script line failed, 2 if the script could not be read or parsed."""
     out = out or sys.stdout
@@ -253,8 +286,8 @@ async def run_sandbox(
         except (OSError, ScriptError) as e:
             print(f"Can't run the script: {e}", file=sys.stderr)
             return 2
-    async with sandbox_services(settings, data_dir) as (sim, fm):
-        box = Sandbox(sim, out, as_json=as_json, fm=fm)
+    async with sandbox_services(settings, data_dir, wait=wait) as (sim, fm):
+        box = Sandbox(sim, out, as_json=as_json, fm=fm, wait=wait)
         if steps is not None:
             for step in steps:
                 if not await box.run(step):

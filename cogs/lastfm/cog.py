@@ -30,7 +30,24 @@ class LastfmCog(commands.GroupCog, group_name="lastfm", group_description="Your 
     @app_commands.command(name="unlink", description="Forget your Last.fm account")
     async def unlink(self, interaction: discord.Interaction) -> None:
         removed = await self.music.unlink(interaction.user.id)
-        text = "Your Last.fm account is unlinked." if removed else "You had no Last.fm account linked."
+        text = (
+            "Your Last.fm account is unlinked (and blends no longer use your listening)."
+            if removed
+            else "You had no Last.fm account linked."
+        )
+        await send(interaction, text, ephemeral=True)
+
+    @app_commands.command(name="consent", description="Allow (or stop) server blends using your Last.fm listening")
+    @app_commands.describe(allow="on: /mix blend may read your top and recent tracks; off: it never does")
+    @app_commands.choices(allow=[Choice(name="on", value="on"), Choice(name="off", value="off")])
+    async def consent(self, interaction: discord.Interaction, allow: Choice[str]) -> None:
+        account = await self.music.set_consent(interaction.user.id, allow.value == "on")
+        name = safe(account.lastfm_username)
+        text = (
+            f"Server blends may now use **{name}**'s top and recent tracks. `/lastfm consent off` stops it."
+            if account.mix_consent
+            else f"Server blends will no longer use **{name}**'s listening."
+        )
         await send(interaction, text, ephemeral=True)
 
     @app_commands.command(name="nowplaying", description="Show what you're scrobbling, with links to every platform")

@@ -101,12 +101,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cache_expiry ON cache (expires_at);
     """,
+    # 2: a removed server is kept for a grace period; forget-me finds a member's rows by index
     """
     ALTER TABLE guilds ADD COLUMN removed_at TEXT;
     CREATE INDEX guilds_removed ON guilds (removed_at) WHERE removed_at IS NOT NULL;
     CREATE INDEX entries_added_by ON entries (added_by);
     CREATE INDEX events_actor ON events (actor_id);
     """,
+    # 3: a linked member opts in to having their listening used in server blends (off by default)
+    "ALTER TABLE accounts ADD COLUMN mix_consent INTEGER NOT NULL DEFAULT 0",
 )
 
 

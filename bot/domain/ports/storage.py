@@ -313,12 +313,18 @@ class GuildRepository(Protocol):
 
 class AccountRepository(Protocol):
     async def link(self, account: Account) -> None:
-        """Upsert the user's Last.fm link."""
+        """Upsert the user's Last.fm link, with `account.mix_consent` (a new link starts without consent)."""
         ...
 
     async def get(self, user_id: int) -> Account | None: ...
 
-    async def unlink(self, user_id: int) -> bool: ...
+    async def unlink(self, user_id: int) -> bool:
+        """Delete the link and its consent."""
+        ...
+
+    async def set_consent(self, user_id: int, consent: bool) -> Account | None:
+        """Atomically set the blend consent of a linked account; None if the user has no link."""
+        ...
 
 
 class CacheRepository(Protocol):

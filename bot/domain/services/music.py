@@ -127,7 +127,16 @@ class MusicService:
         return account
 
     async def unlink(self, user_id: int) -> bool:
+        """Forget the account, and with it the consent to use its listening in blends."""
         return await self._accounts.unlink(user_id)
+
+    async def set_consent(self, user_id: int, consent: bool) -> Account:
+        """Opt in to (or out of) server blends reading this member's Last.fm listening. Off until turned on;
+        linking again or unlinking turns it off."""
+        updated = await self._accounts.set_consent(user_id, consent)
+        if updated is None:
+            raise NotFound(LINK_FIRST)
+        return updated
 
     async def account(self, user_id: int) -> Account:
         found = await self._accounts.get(user_id)

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.domain import text
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.models import (
     Entry,
     EventAction,
@@ -29,6 +29,7 @@ from bot.domain.models import (
 from bot.domain.permissions import Actor, require_edit, require_manage
 from bot.domain.ports.storage import Moved, Storage
 from bot.domain.services.music import Playing, Resolved
+from bot.domain.services.undo import Undo
 
 PAGE_SIZE = 10
 
@@ -84,6 +85,7 @@ class PlaylistService:
         self._tracks = tracks
         self.limits = limits or Limits()
         self._clock = clock or SystemClock()
+        self._undo = Undo(storage, limits=lambda: self.limits, clock=self._clock, find=self.get)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -241,11 +243,14 @@ class PlaylistService:
 
     # -- tracks --------------------------------------------------------------------------------------------------
 
-    async def add(self, actor: Actor, name: str, tracks: Sequence[Track]) -> tuple[Playlist, list[Entry]]:
+    async def add(
+        self, actor: Actor, name: str, tracks: Sequence[Track], *, reasons: Sequence[str] | None = None
+    ) -> tuple[Playlist, list[Entry]]:
+        """Append tracks. `reasons` (one per track, e.g. why a mix picked it) are kept in the audit event."""
         if not tracks:
             raise InvalidInput("There is no track to add.")
         playlist = await self.editable(actor, name)
-        return playlist, await self._append(actor, playlist, tracks)
+        return playlist, await self._append(actor, playlist, tracks, reasons=reasons)
 
     async def add_typed(self, actor: Actor, name: str, typed: str, *, allow_duplicate: bool = True) -> Added:
         """Add what the member typed ("Artist - Title"), found on Last.fm: the playlist is looked up and the
@@ -351,67 +356,22 @@ class PlaylistService:
     # -- undo ----------------------------------------------------------------------------------------------------
 
     async def undo(self, actor: Actor, name: str | None = None, *, user_id: int | None = None) -> PlaylistEvent:
-        """Undo the actor's last change (on one playlist if named). Managers may undo another member's. The
-        revert, its UNDO event and the mark on the undone event are one write."""
-        target = actor.user_id if user_id is None else user_id
-        if target != actor.user_id and not actor.is_manager:
-            raise Forbidden("Only server managers can undo another member's change.")
-        playlist_id = (await self.get(actor.guild_id, name)).id if name else None
-        event = await self._events.last_undoable(actor.guild_id, actor_id=target, playlist_id=playlist_id)
-        if event is None:
-            raise NotFound("There is nothing to undo.")
-        playlist = await self._pl.get(actor.guild_id, event.playlist_id)
-        if playlist is None:
-            raise NotFound("That playlist no longer exists, so the change can't be undone.")
-        if playlist.deleted_at is not None and event.action is not EventAction.DELETE:
-            raise NotFound(
-                f"{text.quoted(playlist.name)} is in the trash: restore it first with `/playlist restore`, then undo."
-            )
-        if event.action in (EventAction.ADD, EventAction.REMOVE, EventAction.MOVE, EventAction.DEDUPE):
-            require_edit(actor, playlist)
-        else:
-            require_manage(actor, playlist)
-        undo = self._event(actor, playlist.id, EventAction.UNDO, f"undid: {event.summary}", event_id=event.id)
-        await self._revert(actor, playlist, event, undo)
-        return event
-
-    async def _revert(self, actor: Actor, playlist: Playlist, event: PlaylistEvent, undo: NewEvent) -> None:
-        g, pid, now, d = actor.guild_id, playlist.id, self._clock.now(), event.data
-        match event.action:
-            case EventAction.ADD:
-                await self._entries.remove(g, pid, d["entry_ids"], at=now, event=lambda _removed: undo)
-            case EventAction.REMOVE | EventAction.DEDUPE:
-                entries = [Entry.model_validate(e) for e in d["entries"]]
-                await self._entries.reinsert(g, pid, entries, max_tracks=self.limits.max_tracks, at=now, event=undo)
-            case EventAction.MOVE:
-                await self._entries.set_order_key(g, pid, d["entry_id"], d["old_key"], at=now, event=undo)
-            case EventAction.RENAME:
-                await self._pl.update(g, pid, at=now, name=d["old"], name_key=text.name_key(d["old"]), event=undo)
-            case EventAction.DESCRIBE:
-                await self._pl.update(g, pid, at=now, description=d["old"], event=undo)
-            case EventAction.MODE:
-                await self._pl.update(g, pid, at=now, mode=PlaylistMode(d["old"]), event=undo)
-            case EventAction.COLLABORATORS:
-                await self._pl.set_collaborator(
-                    g, pid, at=now, user_id=d["user_id"], role_id=d["role_id"], present=not d["added"], event=undo
-                )
-            case EventAction.DELETE:
-                await self._pl.restore(g, pid, at=now, max_per_guild=self.limits.max_playlists, event=undo)
-            case EventAction.CREATE | EventAction.RESTORE:
-                await self._pl.soft_delete(g, pid, at=now, event=undo)
-            case EventAction.UNDO:  # pragma: no cover - last_undoable never returns an undo
-                raise InvalidInput("An undo can't be undone.")
+        """Undo the actor's last change (on one playlist if named); see `bot.domain.services.undo`."""
+        return await self._undo.undo(actor, name, user_id=user_id)
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
-    async def _append(self, actor: Actor, playlist: Playlist, tracks: Sequence[Track]) -> list[Entry]:
+    async def _append(
+        self, actor: Actor, playlist: Playlist, tracks: Sequence[Track], *, reasons: Sequence[str] | None = None
+    ) -> list[Entry]:
         now = self._clock.now()
+        extra: dict[str, object] = {} if reasons is None else {"reasons": list(reasons)}
         new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]
 
         def event(added: list[Entry]) -> NewEvent:
             more = f" and {len(added) - 1} more" if len(added) > 1 else ""
             summary = f"added {_describe(added[0].track)}{more}"
-            return self._event(actor, playlist.id, EventAction.ADD, summary, entry_ids=[e.id for e in added])
+            return self._event(actor, playlist.id, EventAction.ADD, summary, entry_ids=[e.id for e in added], **extra)
 
         return await self._entries.append(
             actor.guild_id, playlist.id, new, max_tracks=self.limits.max_tracks, at=now, event=event

@@ -145,19 +145,24 @@ class LastfmStandin:
         method = query.get("method", "")
         params = {k: v for k, v in query.items() if k not in _TRANSPORT_PARAMS}
         loop = asyncio.get_running_loop()
-        self.calls.append(Call(method, params, request.headers.get("User-Agent", ""), loop.time()))
+        arrived = loop.time()
+        self.calls.append(Call(method, params, request.headers.get("User-Agent", ""), arrived))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
+            # The answer is built on arrival and sent `latency` after it: the latency is the whole time to answer,
+            # the stand-in's own work included, as a remote server's is.
+            answer = self._answer(method, query, params)
             delay = self.latency + (self._rng.uniform(0, self.jitter) if self.jitter else 0.0)
-            if delay > 0:
-                await self._wait(delay)
+            remaining = delay - (loop.time() - arrived)
+            if remaining > 0:
+                await self._wait(remaining)
             fault = next((r.fault for r in self.rules if r.take(method, self._rng)), None)
             if fault is not None:
                 response = await self._fault(fault)
                 if response is not None:
                     return response
-            return self._answer(method, query, params)
+            return answer
         finally:
             self.in_flight -= 1
 
