@@ -135,3 +135,11 @@ def guild_full(max_per_guild: int) -> LimitExceeded:
     return LimitExceeded(
         f"This server already has {max_per_guild:,} playlists, the most it can have. Delete one to make room."
     )
+
+
+def schedule_limit(max_per_guild: int) -> LimitExceeded:
+    return LimitExceeded(f"This server already has {max_per_guild} schedules, the most it can have. Remove one first.")
+
+
+def schedule_missing() -> NotFound:
+    return NotFound("There is no such schedule here; `/schedule list` shows them.")
