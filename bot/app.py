@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -18,6 +19,8 @@ from bot.client import SharifyBot
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.ports.storage import Storage
+from bot.domain.schedules.runner import RunnerSettings
+from bot.domain.schedules.service import ScheduleLimits, ScheduleService
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
@@ -82,13 +85,29 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
         else:
             log.warning("no Last.fm API key: search, now playing and track info are off (set SHARIFY_LASTFM_API_KEY)")
         music = MusicService(catalog, storage.accounts, clock=clock)
+        playlists = PlaylistService(storage, limits=limits, clock=clock, tracks=music)
         services = Services(
             settings=settings,
             metrics=metrics,
             clock=clock,
-            playlists=PlaylistService(storage, limits=limits, clock=clock, tracks=music),
+            playlists=playlists,
             music=music,
             guilds=GuildService(storage.guilds),
+            schedules=ScheduleService(
+                storage.schedules,
+                storage.guilds,
+                playlists,
+                limits=ScheduleLimits(
+                    max_per_guild=settings.max_schedules_per_guild,
+                    min_interval=timedelta(minutes=settings.schedule_min_interval_minutes),
+                ),
+                clock=clock,
+            ),
+            schedule_runner=RunnerSettings(
+                grace=timedelta(minutes=settings.schedule_grace_minutes),
+                lease=timedelta(seconds=settings.schedule_lease_seconds),
+                poll_s=settings.schedule_poll_seconds,
+            ),
         )
         bot = SharifyBot(services, **bot_options)
 

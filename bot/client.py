@@ -15,7 +15,7 @@ from bot.tree import SharifyTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.admin")
+EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.admin", "cogs.schedules")
 
 
 class SharifyBot(commands.AutoShardedBot):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.domain.clock import Clock
+from bot.domain.schedules.runner import RunnerSettings
+from bot.domain.schedules.service import ScheduleService
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
@@ -20,3 +22,5 @@ class Services:
     playlists: PlaylistService
     music: MusicService
     guilds: GuildService
+    schedules: ScheduleService
+    schedule_runner: RunnerSettings = field(default_factory=RunnerSettings)

@@ -11,4 +11,4 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: SharifyBot) -> None:
-    await bot.add_cog(AdminCog(bot.services.guilds))
+    await bot.add_cog(AdminCog(bot.services.guilds, bot.services.schedules))

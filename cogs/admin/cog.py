@@ -1,4 +1,5 @@
-"""/sharify managers: which roles manage every playlist on the server. Members with Manage Server only."""
+"""/sharify managers: which roles manage every playlist on the server; /sharify timezone: the default time zone of
+scheduled posts. Members with Manage Server only."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.schedules.recurrence import suggest_zones
+from bot.domain.schedules.service import ScheduleService
 from bot.domain.services.guilds import GuildService
 from cogs.common import actor_of, send
 
@@ -15,9 +18,21 @@ from cogs.common import actor_of, send
 class AdminCog(commands.GroupCog, group_name="sharify", group_description="Sharify's settings for this server"):
     managers = app_commands.Group(name="managers", description="Roles that manage every playlist here")
 
-    def __init__(self, guilds: GuildService) -> None:
+    def __init__(self, guilds: GuildService, schedules: ScheduleService) -> None:
         self.guilds = guilds
+        self.schedules = schedules
         super().__init__()
+
+    async def zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current)]
+
+    @app_commands.command(name="timezone", description="The server's time zone for scheduled posts")
+    @app_commands.describe(timezone="An IANA time zone, e.g. Europe/Paris")
+    @app_commands.autocomplete(timezone=zones)
+    async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        actor = await actor_of(interaction, self.guilds)
+        zone = await self.schedules.set_timezone(actor, timezone)
+        await send(interaction, f"Scheduled posts here now default to the {zone} time zone.", ephemeral=True)
 
     @managers.command(name="add", description="Members with this role manage every playlist")
     @app_commands.describe(role="The role whose members become playlist managers")

@@ -9,6 +9,7 @@ recurrence is valid and no more often than `min_interval`; the server has fewer 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,10 +19,12 @@ from bot.domain.permissions import Actor
 from bot.domain.ports.storage import GuildRepository, ScheduleRepository
 from bot.domain.schedules.models import NewSchedule, Schedule
 from bot.domain.schedules.recurrence import Recurrence, zone
+from bot.domain.schedules.runner import Poster, RunnerSettings, ScheduleRunner
 from bot.domain.services.playlists import PlaylistService
 
 MANAGERS_ONLY = "Only server managers can change scheduled posts."
 DEFAULT_TIMEZONE = "UTC"
+SHORT_ID = 6  # characters of the id shown in lists (its end: ids start with their creation time)
 LATER_KINDS = ("mood", "blend")  # posted by the mix service once it is part of Sharify
 
 
@@ -67,6 +70,22 @@ class ScheduleService:
         self.limits = limits or ScheduleLimits()
         self._clock = clock or SystemClock()
         self._mixes = mixes
+        self._wakers: builtins.list[Callable[[], None]] = []
+
+    def runner(self, poster: Poster, settings: RunnerSettings | None = None) -> ScheduleRunner:
+        """A runner over this service's store, posting through `poster` (the Discord side), woken by run-now."""
+        runner = ScheduleRunner(self._store, poster, clock=self._clock, settings=settings)
+        self.on_due(runner.wake)
+        return runner
+
+    def on_due(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever a schedule became due now (run-now), so a runner need not wait for its next poll."""
+        self._wakers.append(wake)
+
+    def wake(self) -> None:
+        """Tell the runners to look now (run-now; the sandbox after it moves its clock)."""
+        for wake in self._wakers:
+            wake()
 
     # -- reading ---------------------------------------------------------------------------------------------------
 
@@ -74,7 +93,11 @@ class ScheduleService:
         return await self._store.list(guild_id)
 
     async def get(self, guild_id: int, schedule_id: str) -> Schedule:
-        found = await self._store.get(guild_id, schedule_id.strip().lstrip("#"))
+        ref = schedule_id.strip().lstrip("#").lower()
+        found = await self._store.get(guild_id, ref)
+        if found is None and len(ref) >= SHORT_ID:  # the short id /schedule list shows: the end of the id
+            matches = [s for s in await self._store.list(guild_id) if s.id.endswith(ref)]
+            found = matches[0] if len(matches) == 1 else None
         if found is None:
             raise NotFound("There is no such schedule here; `/schedule list` shows them.")
         return found
@@ -82,7 +105,9 @@ class ScheduleService:
     async def timezone_of(self, guild_id: int) -> str:
         return (await self._guilds.settings(guild_id)).timezone or DEFAULT_TIMEZONE
 
-    async def preview(self, guild_id: int, schedule_id: str, *, count: int = 5) -> tuple[Schedule, builtins.list[datetime]]:
+    async def preview(
+        self, guild_id: int, schedule_id: str, *, count: int = 5
+    ) -> tuple[Schedule, builtins.list[datetime]]:
         """The schedule and its next `count` run times (from its next run)."""
         schedule = await self.get(guild_id, schedule_id)
         times = [schedule.next_run_at]
@@ -170,7 +195,9 @@ class ScheduleService:
         if schedule.paused:
             raise InvalidInput("That schedule is paused; resume it first.")
         now = self._clock.now().replace(microsecond=0)
-        return await self._store.reschedule(actor.guild_id, schedule.id, next_run_at=now)
+        moved = await self._store.reschedule(actor.guild_id, schedule.id, next_run_at=now)
+        self.wake()
+        return moved
 
     async def set_timezone(self, actor: Actor, timezone: str) -> str:
         """The server's default time zone for new schedules. Managers only."""
