@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,9 @@ from bot.domain.schedules.service import ChannelAccess
 from bot.sandbox.clock import SettableClock
 from bot.sandbox.discord_sim import DiscordSimulator, SimChannel, SimGuild, SimMember
 from bot.sandbox.harness import sharify_on
+from tests.cogs.hostile import HOSTILE
+from tests.e2e.conftest import World
+from tests.e2e.test_hostile_corpus_e2e import live_entities
 
 TUESDAY = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FRIDAY = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 18:00 in Paris
@@ -223,3 +227,54 @@ async def test_a_deleted_channel_is_a_recorded_failure_and_three_pause_the_sched
         await quiet()
         assert [v.code for v in scene.sim.violations] == [10003] * 3  # one post a day, then paused: no more tries
         scene.sim.violations.clear()
+
+
+# -- the commands, in the shared world ---------------------------------------------------------------------------
+
+
+async def test_only_managers_schedule_and_only_where_sharify_may_post(world: World) -> None:
+    sim, guild = world.sim, world.guild
+    await world.run(world.mod, "playlist create", name="Weekly")
+    general = guild.channel("general")
+    refused = await world.run(world.alice, "schedule add", what="Weekly", channel=general, every="day", at="18:00")
+    assert refused.ephemeral and "managers" in refused.content
+    me = guild.members[sim.bot_user.id]
+    locked = sim.add_channel(guild, "locked", overwrites={me: (0, discord.Permissions(send_messages=True))})
+    no_send = await world.run(world.mod, "schedule add", what="Weekly", channel=locked, every="day", at="18:00")
+    assert "Send Messages" in no_send.content
+    too_often = await world.run(world.mod, "schedule add", what="Weekly", channel=general, cron="*/10 * * * *")
+    assert "once every hour" in too_often.content
+    ok = await world.run(world.mod, "schedule add", what="Weekly", channel=general, cron="0 18 * * 5")
+    assert ok.ephemeral and "Scheduled **Weekly**" in ok.content
+    zone = await world.run(world.mod, "sharify timezone", timezone="Asia/Tokyo")
+    assert "Asia/Tokyo" in zone.content
+    choices = await sim.autocomplete(guild, world.mod, "schedule add", focused="timezone", timezone="tokyo")
+    assert choices[0]["value"] == "Asia/Tokyo"
+    (made,) = await world.app.services.schedules.list(guild.id)
+    preview = await world.run(world.mod, "schedule preview", schedule=made.id[-6:])
+    assert preview.embeds[0]["description"].count("<t:") == 5
+    assert not sim.violations
+
+
+async def test_hostile_names_render_inert_in_every_schedule_reply(world: World) -> None:
+    started = time.time()
+    general = world.guild.channel("general")
+    for i, s in enumerate(HOSTILE[:12]):
+        await world.run(world.mod, "playlist create", name=s)
+        made = await world.run(world.mod, "schedule add", what=s, channel=general, every="day", at=f"{i:02d}:00")
+        assert "Scheduled" in made.content or "no playlist" in made.content, made.content
+    await world.run(world.mod, "schedule list")
+    for s in await world.app.services.schedules.list(world.guild.id):
+        for command in ("schedule preview", "schedule pause", "schedule resume", "schedule run-now"):
+            await world.run(world.mod, command, schedule=s.id)
+    await world.run(world.mod, "schedule list")
+    # Sharify's own entities are fine: this server's channels and the schedules' run times (within the week ahead);
+    # a hostile "<#123...>" or "<t:1700000000>" is neither.
+    week = 8 * 86_400
+    foreign = [
+        (e, text)
+        for e, text in live_entities(world, started)
+        if not (e.kind == "channel" and int(e.value) in world.guild.channels)
+        and not (e.kind == "timestamp" and started <= int(e.value) <= started + week)
+    ]
+    assert foreign == []
