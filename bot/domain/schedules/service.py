@@ -102,6 +102,10 @@ class ScheduleService:
             raise NotFound("There is no such schedule here; `/schedule list` shows them.")
         return found
 
+    async def due_now(self) -> int:
+        """How many schedules are due and not yet handled (the sandbox waits for 0 after moving its clock)."""
+        return await self._store.due(now=self._clock.now())
+
     async def timezone_of(self, guild_id: int) -> str:
         return (await self._guilds.settings(guild_id)).timezone or DEFAULT_TIMEZONE
 
