@@ -12,6 +12,7 @@ from bot.domain.models import Account, EventAction, NewEvent
 from bot.domain.ports.storage import CachedValue, GuildSettings, Storage
 from storage import open_storage
 from storage.common import utc
+from storage.sqlite.db import MIGRATIONS
 from tests.storage.backends import Backend
 from tests.storage.helpers import G1, G2, at, new_entries, new_playlist
 
@@ -153,7 +154,7 @@ async def test_sqlite_file_settings(tmp_path: Path) -> None:
         path = Backend.sqlite(tmp_path).sqlite_path
         with contextlib.closing(sqlite3.connect(path)) as db:  # a second, independent reader of the same file
             assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-            assert db.execute("PRAGMA user_version").fetchone() == (1,)
+            assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
 
 
 async def test_storage_does_not_import_discord() -> None:
