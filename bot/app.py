@@ -109,6 +109,7 @@ async def build(settings: Settings, *, clock: Clock | None = None, **bot_options
                 poll_s=settings.schedule_poll_seconds,
             ),
         )
+        services.schedules.use_mixes(getattr(services, "mixes", None))  # scheduled mixes once the service exists
         bot = SharifyBot(services, **bot_options)
 
         async def gateway() -> bool:

@@ -72,6 +72,10 @@ class ScheduleService:
         self._mixes = mixes
         self._wakers: builtins.list[Callable[[], None]] = []
 
+    def use_mixes(self, mixes: object | None) -> None:
+        """The mix service, once Sharify has one: `what: mood:<tags>` and `what: blend` are accepted with it."""
+        self._mixes = mixes
+
     def runner(self, poster: Poster, settings: RunnerSettings | None = None) -> ScheduleRunner:
         """A runner over this service's store, posting through `poster` (the Discord side), woken by run-now."""
         runner = ScheduleRunner(self._store, poster, clock=self._clock, settings=settings)
