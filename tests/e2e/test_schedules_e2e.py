@@ -24,6 +24,7 @@ from bot.domain.schedules.models import Outcome, nonce_of, occurrence_id
 from bot.domain.schedules.service import ChannelAccess
 from bot.sandbox.clock import SettableClock
 from bot.sandbox.discord_sim import DiscordSimulator, SimChannel, SimGuild, SimMember
+from bot.sandbox.discord_sim.model import Overwrite
 from bot.sandbox.harness import sharify_on
 from tests.cogs.hostile import HOSTILE
 from tests.e2e.conftest import World
@@ -278,3 +279,22 @@ async def test_hostile_names_render_inert_in_every_schedule_reply(world: World) 
         and not (e.kind == "timestamp" and started <= int(e.value) <= started + week)
     ]
     assert foreign == []
+
+
+async def test_a_removed_permission_is_a_recorded_failure_shown_in_the_list(scene: Scene) -> None:
+    async with scene.bot() as app:
+        await playlist(app, scene, tracks=3)
+        made = await app.services.schedules.add(
+            manager(scene), what="Friday Mix", channel=access(scene.music), every="day", at="18:00", timezone="UTC"
+        )
+        me = scene.guild.members[scene.sim.bot_user.id]
+        scene.music.overwrites.append(Overwrite(me.id, 1, 0, discord.Permissions(send_messages=True).value))
+        scene.clock.set(made.next_run_at + timedelta(seconds=1))
+        app.services.schedules.wake()
+        await until_async(lambda: _failed(app, scene, 1))
+        listed = await scene.sim.command(scene.guild, scene.owner, "schedule list")
+        text = listed.embeds[0]["description"]
+        assert "failed" in text and "may no longer post" in text and "1 failed in a row" in text
+        assert scene.posts() == []
+        assert [v.code for v in scene.sim.violations] == [50013]
+        scene.sim.violations.clear()
