@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -20,6 +21,8 @@ from bot.client import SharifyBot
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.ports.storage import Storage
+from bot.domain.schedules.runner import RunnerSettings
+from bot.domain.schedules.service import ScheduleLimits, ScheduleService
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
@@ -125,7 +128,23 @@ async def build(
             privacy=PrivacyService(storage, clock=clock, grace_days=settings.removed_server_days),
             transfer=TransferService(storage, playlists, music, clock=clock, limits=imports),
             mixes=MixService(music, playlists, storage),
+            schedules=ScheduleService(
+                storage.schedules,
+                storage.guilds,
+                playlists,
+                limits=ScheduleLimits(
+                    max_per_guild=settings.max_schedules_per_guild,
+                    min_interval=timedelta(minutes=settings.schedule_min_interval_minutes),
+                ),
+                clock=clock,
+            ),
+            schedule_runner=RunnerSettings(
+                grace=timedelta(minutes=settings.schedule_grace_minutes),
+                lease=timedelta(seconds=settings.schedule_lease_seconds),
+                poll_s=settings.schedule_poll_seconds,
+            ),
         )
+        services.schedules.use_mixes(services.mixes)  # a scheduled post can be a fresh mix or blend
         bot = SharifyBot(services, admission=admission, **bot_options)
 
         async def serving() -> bool:

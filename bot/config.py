@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=8 * 1024 * 1024)
     import_max_tracks: int = Field(default=2_000, ge=1, le=10_000)
 
+    # Scheduled posts
+    max_schedules_per_guild: int = Field(default=25, ge=1, le=1000)
+    schedule_min_interval_minutes: int = Field(default=60, ge=1, le=10_080)
+    schedule_grace_minutes: int = Field(default=60, ge=1, le=1440, description="a missed post is still made this late")
+    schedule_poll_seconds: float = Field(default=15.0, gt=0, le=600)
+    schedule_lease_seconds: float = Field(default=120.0, ge=10, le=3600)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: object) -> object:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.domain.clock import Clock
+from bot.domain.schedules.runner import RunnerSettings
+from bot.domain.schedules.service import ScheduleService
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
@@ -26,3 +28,5 @@ class Services:
     privacy: PrivacyService
     transfer: TransferService
     mixes: MixService
+    schedules: ScheduleService
+    schedule_runner: RunnerSettings = field(default_factory=RunnerSettings)

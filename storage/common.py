@@ -148,3 +148,11 @@ def forget_in_data(data: dict[str, Any], user_id: int) -> dict[str, Any] | None:
         return None
     scrubbed = [{**e, "added_by": 0} if isinstance(e, dict) and e.get("added_by") == user_id else e for e in entries]
     return {**data, "entries": scrubbed}
+
+
+def schedule_limit(max_per_guild: int) -> LimitExceeded:
+    return LimitExceeded(f"This server already has {max_per_guild} schedules, the most it can have. Remove one first.")
+
+
+def schedule_missing() -> NotFound:
+    return NotFound("There is no such schedule here; `/schedule list` shows them.")

@@ -9,18 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import discord
 from pydantic import SecretStr
 
+from bot.app import App
 from bot.config import Settings
+from bot.sandbox.clock import SettableClock
 from bot.sandbox.discord_sim import (
     CommandUsageError,
     DiscordSimulator,
@@ -33,7 +36,7 @@ from bot.sandbox.discord_sim import (
 from bot.sandbox.harness import sharify_on
 from bot.sandbox.lastfm_standin import LastfmStandin
 from bot.sandbox.script import ScriptError, Step, parse_line, parse_script
-from bot.sandbox.transcript import json_records, render_choices, render_reply
+from bot.sandbox.transcript import json_records, render_choices, render_message, render_reply
 
 HELP = """\
 Servers: "Guild A" (members @alice, @bob with role DJ, @carol with Manage Server) and "Guild B" (@alice, @dave).
@@ -46,6 +49,7 @@ You start as @alice in "Guild A".
   click Next                                     press a button on the previous reply
   select "placeholder" value                     pick from a select menu on the previous reply
   parallel / end                                 (scripts) run the lines between at the same time
+  clock +7d   clock +2h30m   clock 2026-12-04 17:00   move the bot's clock (UTC): due scheduled posts appear
   help, quit
 
 The offline Last.fm has a generated catalogue: type a few letters after track: and use `complete` to search it.
@@ -65,6 +69,8 @@ WORLD_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 WAIT_S = 180.0  # how long a deferred reply is awaited (Discord allows 15 minutes)
 PROGRESS = "⏳"  # a placeholder the bot is still working on starts with this
+_SPAN = re.compile(r"^\+(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
+POSTS_SETTLE_S = 10.0  # how long `clock` waits for the due scheduled posts
 
 
 class Sandbox:
@@ -76,11 +82,15 @@ class Sandbox:
         as_json: bool,
         fm: LastfmStandin | None = None,
         wait: float = WAIT_S,
+        clock: SettableClock | None = None,
+        app: App | None = None,
     ) -> None:
         self.sim, self.out, self.as_json, self.fm, self.wait = sim, out, as_json, fm, wait
+        self.clock, self.app = clock, app
         self.user, self.guild = "alice", "Guild A"
         self.last: Reply | None = None
         self.failures = 0
+        self.shown = {m.id for m in sim.state.messages.values()}  # channel posts already in the transcript
 
     # -- names ---------------------------------------------------------------------------------------------------
 
@@ -140,9 +150,63 @@ class Sandbox:
             replies = await asyncio.gather(*(self._act(s) for s in step.steps), return_exceptions=True)
             for s, r in zip(step.steps, replies, strict=True):
                 self._show(s, r)
+            self._show_posts()
+            return True
+        if step.kind == "clock":
+            await self._move_clock(step)
             return True
         self._show(step, await self._act_safely(step))
+        self._show_posts()
         return True
+
+    async def _move_clock(self, step: Step) -> None:
+        if self.clock is None or self.app is None:
+            self._show(step, ScriptError("This sandbox has no clock to move."))
+            return
+        spec = step.target.strip()
+        try:
+            if spec:
+                span = _SPAN.match(spec)
+                if span and any(span.groups()):
+                    d, h, m = (int(span.group(k) or 0) for k in "dhm")
+                    self.clock.advance(timedelta(days=d, hours=h, minutes=m))
+                else:
+                    self.clock.set(datetime.strptime(spec, "%Y-%m-%d %H:%M").replace(tzinfo=UTC))
+        except ValueError:
+            self._show(step, ScriptError("Write: clock +7d, clock +2h30m or clock 2026-12-04 17:00 (UTC)"))
+            return
+        schedules = self.app.services.schedules
+        schedules.wake()
+        deadline = asyncio.get_running_loop().time() + POSTS_SETTLE_S
+        while await schedules.due_now() and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # the posts happen in the bot's runner: ask the store until none is due
+        await asyncio.sleep(0.2)  # the last post's bookkeeping
+        now = self.clock.now().strftime("%a %Y-%m-%d %H:%M UTC")
+        if self.as_json:
+            print(_json({"input": step.text, "kind": "clock", "now": self.clock.now().isoformat()}), file=self.out)
+        else:
+            self.say(f"» {step.text}\n  🕒 it is now {now}")
+        self._show_posts()
+
+    def _show_posts(self) -> None:
+        """Messages Sharify posted on its own (scheduled posts) since the last step, in the order they appeared."""
+        fresh = sorted(
+            (m for m in self.sim.state.messages.values() if m.id not in self.shown and m.interaction_id is None),
+            key=lambda m: m.id,
+        )
+        for message in fresh:
+            self.shown.add(message.id)
+            if message.deleted:
+                continue
+            where = f"#{self.names('channel', message.channel_id)}"
+            if self.as_json:
+                record: dict[str, object] = {"kind": "channel_message", "channel": where, "id": str(message.id)}
+                record |= {"content": message.content, "embeds": message.embeds, "components": message.components}
+                print(_json(record), file=self.out, flush=True)
+                continue
+            body = render_message(message.content, message.embeds, message.components, self.names)
+            indented = "\n".join("  " + line for line in body.splitlines())
+            self.say(f"» Sharify posted in {where}:\n{indented}")
 
     async def _act_safely(self, step: Step) -> Outcome:
         try:
@@ -239,7 +303,7 @@ def build_world(sim: DiscordSimulator) -> None:
 @contextlib.asynccontextmanager
 async def sandbox_services(
     settings: Settings, data_dir: Path | None, *, wait: float = WAIT_S
-) -> AsyncIterator[tuple[DiscordSimulator, LastfmStandin]]:
+) -> AsyncIterator[tuple[DiscordSimulator, LastfmStandin, SettableClock, App]]:
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharify-sandbox-")))
         # Request bodies are checked against Discord's OpenAPI spec when the dev extra (jsonschema) is installed.
@@ -259,8 +323,9 @@ async def sandbox_services(
                     "lastfm_api_key": SecretStr("sandbox"),
                 }
             )
-            async with sharify_on(sim, local):
-                yield sim, fm
+            clock = SettableClock()  # `clock +7d` moves it: scheduled posts happen as they would a week later
+            async with sharify_on(sim, local, clock=clock) as app:
+                yield sim, fm, clock, app
 
 
 def _read_script(script: str) -> str:
@@ -286,8 +351,8 @@ async def run_sandbox(
         except (OSError, ScriptError) as e:
             print(f"Can't run the script: {e}", file=sys.stderr)
             return 2
-    async with sandbox_services(settings, data_dir, wait=wait) as (sim, fm):
-        box = Sandbox(sim, out, as_json=as_json, fm=fm, wait=wait)
+    async with sandbox_services(settings, data_dir, wait=wait) as (sim, fm, clock, app):
+        box = Sandbox(sim, out, as_json=as_json, fm=fm, wait=wait, clock=clock, app=app)
         if steps is not None:
             for step in steps:
                 if not await box.run(step):

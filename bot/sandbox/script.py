@@ -5,6 +5,7 @@ as @bob in "Guild B": /playlist list             as another member and/or in ano
 as @bob in "Guild B"                             ... or from now on
 complete /playlist add name:chill track:daft     autocomplete: the last option is the one being typed
 click Next                                       press a button on the previous reply (as @bob: prefix works)
+clock +7d  /  clock 2026-12-04 17:00             move the bot's clock (UTC) and let due scheduled posts happen
 select "Pick a mode" open                        choose values in a select menu of the previous reply
 parallel ... end                                 the lines between run at the same time
 # comment, blank lines, help, quit
@@ -26,7 +27,7 @@ class ScriptError(ValueError):
 
 @dataclass
 class Step:
-    kind: str  # "command", "complete", "click", "select", "switch", "help", "quit", "parallel"
+    kind: str  # "command", "complete", "click", "select", "switch", "help", "quit", "parallel", "clock"
     text: str
     user: str | None = None
     guild: str | None = None
@@ -73,6 +74,8 @@ def _parse_action(rest: str) -> Step:
         if len(words) != 2:
             raise ScriptError('Write: click Next (quote labels with spaces: click "Add all")')
         return Step("click", rest, target=words[1])
+    if head == "clock":
+        return Step("clock", rest, target=" ".join(words[1:]))
     if head == "select":
         if len(words) < 3:
             raise ScriptError('Write: select "Placeholder or id" value [value ...]')

@@ -1,6 +1,7 @@
-"""/sharify-admin managers: which roles manage every playlist here (Manage Server only, hidden from members), and
-/sharify forget-me: any member deletes what Sharify keeps about them. Discord's default_member_permissions apply
-to a whole top-level command, so the admin commands and the member's own command are two commands."""
+"""/sharify-admin managers: which roles manage every playlist here, and /sharify-admin timezone: the default time
+zone of scheduled posts (Manage Server only, hidden from members); /sharify forget-me: any member deletes what Sharify
+keeps about them. Discord's default_member_permissions apply to a whole top-level command, so the admin commands and
+the member's own command are two commands."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.schedules.recurrence import suggest_zones
+from bot.domain.schedules.service import ScheduleService
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.privacy import Forgotten, PrivacyService
 from cogs.common import actor_of, plural, send
@@ -29,10 +32,22 @@ FORGET_QUESTION = (
 class AdminCog(commands.GroupCog, group_name="sharify-admin", group_description="Sharify's settings for this server"):
     managers = app_commands.Group(name="managers", description="Roles that manage every playlist here")
 
-    def __init__(self, guilds: GuildService, privacy: PrivacyService) -> None:
+    def __init__(self, guilds: GuildService, privacy: PrivacyService, schedules: ScheduleService) -> None:
         self.guilds = guilds
         self.privacy = privacy
+        self.schedules = schedules
         super().__init__()
+
+    async def zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current)]
+
+    @app_commands.command(name="timezone", description="The server's time zone for scheduled posts")
+    @app_commands.describe(timezone="An IANA time zone, e.g. Europe/Paris")
+    @app_commands.autocomplete(timezone=zones)
+    async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        actor = await actor_of(interaction, self.guilds)
+        zone = await self.schedules.set_timezone(actor, timezone)
+        await send(interaction, f"Scheduled posts here now default to the {zone} time zone.", ephemeral=True)
 
     @managers.command(name="add", description="Members with this role manage every playlist")
     @app_commands.describe(role="The role whose members become playlist managers")

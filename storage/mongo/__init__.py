@@ -10,6 +10,7 @@ from storage.mongo.entries import MongoEntries
 from storage.mongo.events import MongoEvents
 from storage.mongo.guilds import MongoGuilds
 from storage.mongo.playlists import MongoPlaylists
+from storage.mongo.schedules import MongoSchedules
 
 __all__ = ["connect_mongo"]
 
@@ -25,6 +26,7 @@ async def connect_mongo(uri: str, database: str, *, transactions: bool | None = 
         guilds=MongoGuilds(db),
         accounts=MongoAccounts(db),
         cache=MongoCache(db),
+        schedules=MongoSchedules(db),
         ping=db.ping,
         close=db.close,
         io=db.io,

@@ -51,6 +51,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("actor_id", ASCENDING)], name="by_actor"),  # forget-me
     ],
     "guilds": [IndexModel([("removed_at", ASCENDING)], name="removed", sparse=True)],  # the removed-server purge
+    "schedules": [
+        IndexModel([("paused", ASCENDING), ("next_run_at", ASCENDING)], name="due"),
+        IndexModel([("guild_id", ASCENDING), ("next_run_at", ASCENDING)], name="by_guild"),
+    ],
     "lastfm_cache": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     # accounts (_id = user id) are looked up by _id only.
 }
@@ -90,6 +94,7 @@ class MongoDatabase:
         self.guilds: Collection = self.db["guilds"]
         self.accounts: Collection = self.db["accounts"]
         self.cache: Collection = self.db["lastfm_cache"]
+        self.schedules: Collection = self.db["schedules"]
 
     @classmethod
     async def connect(cls, uri: str, name: str, *, transactions: bool | None = None) -> MongoDatabase:

@@ -1,8 +1,10 @@
-"""GuildRepository on MongoDB: per-server settings (the manager roles, and the live-playlist counter)."""
+"""GuildRepository on MongoDB: per-server settings (manager roles, default time zone; the live-playlist and
+schedule counters live here too)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -17,27 +19,29 @@ class MongoGuilds:
         self._guilds = db.guilds
 
     async def settings(self, guild_id: int) -> GuildSettings:
-        doc = await self._guilds.find_one({"_id": guild_id}, {"manager_role_ids": True, "removed_at": True})
-        if doc is None:
-            return GuildSettings(guild_id=guild_id)
-        removed = doc.get("removed_at")
-        return GuildSettings(
-            guild_id=guild_id,
-            manager_role_ids=tuple(doc.get("manager_role_ids", ())),
-            removed_at=None if removed is None else utc(removed),
+        doc = await self._guilds.find_one(
+            {"_id": guild_id}, {"manager_role_ids": True, "removed_at": True, "timezone": True}
         )
+        return _settings(guild_id, doc)
+
+    async def set_timezone(self, guild_id: int, timezone: str | None) -> GuildSettings:
+        update = {"$set": {"timezone": timezone}, "$setOnInsert": {"manager_role_ids": [], "live_playlists": 0}}
+        return await self._upsert(guild_id, update)
 
     async def set_manager_role(self, guild_id: int, role_id: int, *, present: bool) -> GuildSettings:
         update = {
             "$addToSet" if present else "$pull": {"manager_role_ids": role_id},
             "$setOnInsert": {"live_playlists": 0},
         }
+        return await self._upsert(guild_id, update)
+
+    async def _upsert(self, guild_id: int, update: dict[str, Any]) -> GuildSettings:
         for _ in range(2):  # two first writes for one guild can race on the upsert: the loser retries as an update
             try:
                 doc = await self._guilds.find_one_and_update(
                     {"_id": guild_id},
                     update,
-                    {"manager_role_ids": True},
+                    {"manager_role_ids": True, "removed_at": True, "timezone": True},
                     upsert=True,
                     return_document=ReturnDocument.AFTER,
                 )
@@ -47,7 +51,7 @@ class MongoGuilds:
         else:
             raise RuntimeError("guild settings upsert kept conflicting")
         assert doc is not None
-        return GuildSettings(guild_id=guild_id, manager_role_ids=tuple(doc.get("manager_role_ids", ())))
+        return _settings(guild_id, doc)
 
     async def mark_removed(self, guild_id: int, at: datetime | None) -> None:
         update = {"$set": {"removed_at": utc(at)}} if at else {"$unset": {"removed_at": ""}}
@@ -65,3 +69,15 @@ class MongoGuilds:
     async def delete(self, guild_id: int, *, removed_before: datetime) -> bool:
         guard = {"_id": guild_id, "removed_at": {"$ne": None, "$lt": utc(removed_before)}}
         return bool((await self._guilds.delete_one(guard)).deleted_count)
+
+
+def _settings(guild_id: int, doc: dict[str, Any] | None) -> GuildSettings:
+    if doc is None:
+        return GuildSettings(guild_id=guild_id)
+    removed = doc.get("removed_at")
+    return GuildSettings(
+        guild_id=guild_id,
+        manager_role_ids=tuple(doc.get("manager_role_ids", ())),
+        removed_at=None if removed is None else utc(removed),
+        timezone=doc.get("timezone"),
+    )

@@ -110,6 +110,36 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: a linked member opts in to having their listening used in server blends (off by default)
     "ALTER TABLE accounts ADD COLUMN mix_consent INTEGER NOT NULL DEFAULT 0",
+    # 4: the server's default time zone, and scheduled posts
+    """
+    ALTER TABLE guilds ADD COLUMN timezone TEXT;
+    CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        what TEXT NOT NULL,
+        target TEXT NOT NULL,
+        label TEXT NOT NULL,
+        every TEXT NOT NULL,
+        cron TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        created_by INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        next_run_at TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        paused_reason TEXT,
+        lease_owner TEXT,
+        lease_until TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_run_at TEXT,
+        last_outcome TEXT,
+        last_detail TEXT,
+        last_message_id INTEGER
+    );
+    CREATE INDEX schedules_due ON schedules (next_run_at) WHERE paused = 0;
+    CREATE INDEX schedules_guild ON schedules (guild_id, next_run_at);
+    """,
 )
 
 

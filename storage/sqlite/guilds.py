@@ -1,4 +1,4 @@
-"""GuildRepository on SQLite: per-server settings (the manager roles)."""
+"""GuildRepository on SQLite: per-server settings (the manager roles, the default time zone)."""
 
 # ruff: noqa: S608 - SQL text is assembled from this module's constants only; every value is a bound parameter
 
@@ -18,12 +18,25 @@ class SqliteGuilds:
         self._db = db
 
     async def settings(self, guild_id: int) -> GuildSettings:
-        row = await self._db.row("SELECT manager_role_ids, removed_at FROM guilds WHERE guild_id = ?", (guild_id,))
+        row = await self._db.row(
+            "SELECT manager_role_ids, removed_at, timezone FROM guilds WHERE guild_id = ?", (guild_id,)
+        )
         if row is None:
             return GuildSettings(guild_id=guild_id)
-        return GuildSettings(
-            guild_id=guild_id, manager_role_ids=tuple(json.loads(row[0])), removed_at=from_iso_opt(row[1])
-        )
+        return _settings(guild_id, row)
+
+    async def set_timezone(self, guild_id: int, timezone: str | None) -> GuildSettings:
+        def tx(conn: sqlite3.Connection) -> sqlite3.Row | None:
+            return fetch_one(
+                conn,
+                "INSERT INTO guilds (guild_id, timezone) VALUES (:g, :tz) ON CONFLICT (guild_id) DO UPDATE"
+                " SET timezone = excluded.timezone RETURNING manager_role_ids, removed_at, timezone",
+                {"g": guild_id, "tz": timezone},
+            )
+
+        row = await self._db.transact(tx)
+        assert row is not None
+        return _settings(guild_id, row)
 
     async def set_manager_role(self, guild_id: int, role_id: int, *, present: bool) -> GuildSettings:
         col = "manager_role_ids"
@@ -36,13 +49,13 @@ class SqliteGuilds:
             conn.execute("INSERT INTO guilds (guild_id) VALUES (:g) ON CONFLICT DO NOTHING", {"g": guild_id})
             return fetch_one(
                 conn,
-                f"UPDATE guilds SET {col} = {expr} WHERE guild_id = :g RETURNING {col}",
+                f"UPDATE guilds SET {col} = {expr} WHERE guild_id = :g RETURNING {col}, removed_at, timezone",
                 {"v": role_id, "g": guild_id},
             )
 
         row = await self._db.transact(tx)
         assert row is not None
-        return GuildSettings(guild_id=guild_id, manager_role_ids=tuple(json.loads(row[0])))
+        return _settings(guild_id, row)
 
     async def mark_removed(self, guild_id: int, at: datetime | None) -> None:
         sql = (
@@ -62,3 +75,13 @@ class SqliteGuilds:
         sql = "DELETE FROM guilds WHERE guild_id = ? AND removed_at IS NOT NULL AND removed_at < ? RETURNING guild_id"
         row = await self._db.transact(partial(fetch_one, sql=sql, params=(guild_id, iso(removed_before))))
         return row is not None
+
+
+def _settings(guild_id: int, row: sqlite3.Row) -> GuildSettings:
+    """A guild row (manager_role_ids, removed_at, timezone) as settings."""
+    return GuildSettings(
+        guild_id=guild_id,
+        manager_role_ids=tuple(json.loads(row[0])),
+        removed_at=from_iso_opt(row[1]),
+        timezone=row[2],
+    )

@@ -389,6 +389,15 @@ class DiscordSimulator:
         )  # fmt: skip
         return await self._run(record, None)
 
+    def posted(self, message: SimMessage, *, user: SimMember) -> Reply:
+        """A message the bot posted on its own (not an answer to an interaction), as a Reply whose buttons
+        ``click`` can press as ``user``."""
+        record = InteractionRecord(
+            id=0, token="", kind=0, name="message", guild_id=message.guild_id, channel_id=message.channel_id,
+            user=user.user, payload={}, original_id=message.id, message_ids=[message.id],
+        )  # fmt: skip
+        return Reply(record, self.state.messages.get)
+
     # -- inspection ----------------------------------------------------------------------------------------------
 
     def channel_messages(self, channel: SimChannel | int) -> list[SimMessage]:

@@ -401,6 +401,7 @@ class SimMessage:
     allowed_mentions: JSON | None = None
     deleted: bool = False
     history: list[JSON] = field(default_factory=list)
+    nonce: str | None = None  # as sent with POST /channels/{id}/messages; Discord echoes it in that response
 
     @property
     def ephemeral(self) -> bool:

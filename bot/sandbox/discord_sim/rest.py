@@ -111,6 +111,7 @@ class RestAPI:
         add("POST", API + "/webhooks/{app}/{token}", self.followup)
         add("GET", API + "/channels/{channel}", self.get_channel)
         add("POST", API + "/channels/{channel}/messages", self.channel_send)
+        add("GET", API + "/channels/{channel}/messages", self.channel_history)
         add("GET", "/attachments/{id}/{filename}", self.attachment)
 
     # -- middleware ----------------------------------------------------------------------------------------------
@@ -316,7 +317,23 @@ class RestAPI:
     async def channel_send(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["channel"])
         message = self.state.channel_send(channel_id, request[PAYLOAD] or {}, request[FILES])
-        return json_response(200, message.payload())
+        data = message.payload()
+        if message.nonce is not None:
+            data["nonce"] = message.nonce
+        return json_response(200, data)
+
+    async def channel_history(self, request: web.Request) -> web.Response:
+        query = request.query
+
+        def snowflake(name: str) -> int | None:
+            value = query.get(name)
+            return int(value) if value and value.isdigit() else None
+
+        limit = int(query["limit"]) if query.get("limit", "").isdigit() else 50
+        found = self.state.channel_history(
+            int(request.match_info["channel"]), limit=limit, before=snowflake("before"), after=snowflake("after")
+        )
+        return json_response(200, [m.payload() for m in found])
 
     async def channel_message(self, request: web.Request) -> web.Response:
         message = self.state.channel_message(int(request.match_info["channel"]), int(request.match_info["message"]))

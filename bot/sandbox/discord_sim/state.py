@@ -45,6 +45,8 @@ UploadedFile = tuple[str, bytes, str]
 SEND_MESSAGES = 1 << 11
 VIEW_CHANNEL = 1 << 10
 ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+NONCE_WINDOW_S = 300.0  # Discord checks an enforced nonce against the author's messages of "the past few minutes"
 
 
 ALLOWED_CALLBACKS = {
@@ -87,6 +89,7 @@ class SimState:
     violations: list[Violation] = field(default_factory=list)
     missed_deadlines: list[MissedDeadline] = field(default_factory=list)
     strict_descriptions: bool = False
+    nonces: dict[tuple[int, str], tuple[int, float]] = field(default_factory=dict)  # (author, nonce) -> (message, at)
     placeholder_descriptions: list[str] = field(default_factory=list)
 
     # -- lookups -------------------------------------------------------------------------------------------------
@@ -189,14 +192,50 @@ class SimState:
 
     def channel_send(self, channel_id: int, payload: JSON, files: list[UploadedFile]) -> SimMessage:
         channel = self.channel(channel_id)
+        self._require(channel, VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if files else 0))
+        nonce = payload.get("nonce")
+        key = (self.bot.id, str(nonce))
+        if nonce is not None and payload.get("enforce_nonce"):
+            # Discord: the same author and nonce within the past few minutes gets the message made the first time.
+            earlier = self.nonces.get(key)
+            if earlier is not None and time.monotonic() - earlier[1] < NONCE_WINDOW_S:
+                message = self.messages.get(earlier[0])
+                if message is not None and not message.deleted:
+                    return message
+        message = self.create_message(channel_id, channel.guild_id, payload, files)
+        if nonce is not None:
+            message.nonce = str(nonce)
+            if payload.get("enforce_nonce"):
+                self.nonces[key] = (message.id, time.monotonic())
+        return message
+
+    def channel_history(
+        self, channel_id: int, *, limit: int = 50, before: int | None = None, after: int | None = None
+    ) -> list[SimMessage]:
+        """GET /channels/{id}/messages: newest first (oldest first from `after`, as Discord pages it)."""
+        channel = self.channel(channel_id)
+        self._require(channel, VIEW_CHANNEL | READ_MESSAGE_HISTORY, code=50001, message="Missing Access")
+        found = [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel_id
+            and not m.deleted
+            and not m.ephemeral
+            and (before is None or m.id < before)
+            and (after is None or m.id > after)
+        ]
+        found.sort(key=lambda m: m.id, reverse=after is None)
+        return found[: max(1, min(limit, 100))]
+
+    def _require(
+        self, channel: SimChannel, needed: int, *, code: int = 50013, message: str = "Missing Permissions"
+    ) -> None:
         guild = self.guild_of(channel)
         if guild is not None:
             member = guild.members.get(self.bot.id)
             perms = guild.permissions_for(member, channel) if member else 0
-            needed = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if files else 0)
             if perms & needed != needed:
-                raise DiscordAPIError(403, 50013, "Missing Permissions")
-        return self.create_message(channel_id, channel.guild_id, payload, files)
+                raise DiscordAPIError(403, code, message)
 
     def channel_message(self, channel_id: int, message_id: int) -> SimMessage:
         message = self.messages.get(message_id)
