@@ -1,7 +1,7 @@
 """Storage ports: what the domain needs from a store. `storage/sqlite` and `storage/mongo` implement them.
 
 One repository per aggregate (playlists, their entries, the audit events, guild settings, linked accounts, the
-Last.fm cache), gathered once in `Storage`.
+Last.fm cache, and scheduled posts in `ports.schedules`), gathered once in `Storage`.
 
 Every method is scoped by `guild_id`: a row of another guild is invisible (None / NotFound) even when its id is
 known. Writes that can race are single atomic operations or conditional updates, never read-modify-write.
@@ -34,7 +34,7 @@ from bot.domain.models import (
     PlaylistEvent,
     PlaylistMode,
 )
-from bot.domain.schedules.models import NewSchedule, Outcome, Schedule
+from bot.domain.ports.schedules import ScheduleRepository
 
 type EventFor[R] = Callable[[R], NewEvent | None]
 """The event to record for a write's result (None: record nothing, e.g. nothing was removed)."""
@@ -339,69 +339,6 @@ class CacheRepository(Protocol):
     async def put(
         self, key: str, value: Any, *, now: datetime, fresh_until: datetime, expires_at: datetime
     ) -> None: ...
-
-
-class ScheduleRepository(Protocol):
-    """Scheduled posts. The runner's methods (claim, finish, retry_later, release) are not scoped by guild: they
-    serve every guild, and each is one atomic, guarded write, so several processes can share one store."""
-
-    async def create(self, new: NewSchedule, *, max_per_guild: int) -> Schedule:
-        """LimitExceeded if the guild already has `max_per_guild` schedules (checked atomically)."""
-        ...
-
-    async def get(self, guild_id: int, schedule_id: str) -> Schedule | None: ...
-
-    async def list(self, guild_id: int) -> builtins.list[Schedule]:
-        """The guild's schedules, soonest next run first."""
-        ...
-
-    async def delete(self, guild_id: int, schedule_id: str) -> bool: ...
-
-    async def set_paused(
-        self, guild_id: int, schedule_id: str, *, paused: bool, reason: str | None, next_run_at: datetime
-    ) -> Schedule:
-        """Pause (with why) or resume (from `next_run_at`, failures reset). NotFound for another guild's id."""
-        ...
-
-    async def reschedule(self, guild_id: int, schedule_id: str, *, next_run_at: datetime) -> Schedule:
-        """Move the next run (run-now). Conflict while an occurrence is being posted; NotFound if absent."""
-        ...
-
-    async def claim(self, *, now: datetime, owner: str, lease_until: datetime, limit: int) -> builtins.list[Schedule]:
-        """Take up to `limit` due schedules (not paused, next_run_at <= now, no lease or an expired one), soonest
-        first: set the lease and count the attempt (`attempts` + 1). Each due schedule goes to exactly one caller."""
-        ...
-
-    async def finish(
-        self,
-        schedule_id: str,
-        *,
-        owner: str,
-        occurrence: datetime,
-        outcome: Outcome,
-        detail: str | None,
-        message_id: int | None,
-        next_run_at: datetime,
-        failures: int,
-        pause_reason: str | None = None,
-    ) -> bool:
-        """Record how `occurrence` went and move on to `next_run_at` (lease cleared, attempts 0; paused when
-        `pause_reason` is given). Only while `owner` holds the lease on that occurrence: False otherwise."""
-        ...
-
-    async def retry_later(
-        self, schedule_id: str, *, owner: str, occurrence: datetime, at: datetime, detail: str
-    ) -> bool:
-        """Keep the occurrence due but let nobody claim it before `at` (a transient failure). Guarded like finish."""
-        ...
-
-    async def release(self, *, owner: str, schedule_ids: Sequence[str]) -> int:
-        """Give up `owner`'s leases on these schedules (a graceful stop); returns how many."""
-        ...
-
-    async def due(self, *, now: datetime) -> int:
-        """How many schedules are due and not paused (claimed or not)."""
-        ...
 
 
 @dataclass

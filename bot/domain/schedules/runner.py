@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.clock import Clock
-from bot.domain.ports.storage import ScheduleRepository
+from bot.domain.ports.schedules import ScheduleRepository
 from bot.domain.schedules.models import Outcome, Schedule, nonce_of, occurrence_id
 
 log = logging.getLogger(__name__)

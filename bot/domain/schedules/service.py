@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.permissions import Actor
-from bot.domain.ports.storage import GuildRepository, ScheduleRepository
+from bot.domain.ports.schedules import ScheduleRepository
+from bot.domain.ports.storage import GuildRepository
 from bot.domain.schedules.models import NewSchedule, Schedule
 from bot.domain.schedules.recurrence import Recurrence, zone
 from bot.domain.schedules.runner import Poster, RunnerSettings, ScheduleRunner

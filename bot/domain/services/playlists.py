@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from bot.domain import text
 from bot.domain.clock import Clock, SystemClock
@@ -28,45 +26,10 @@ from bot.domain.models import (
 )
 from bot.domain.permissions import Actor, require_edit, require_manage
 from bot.domain.ports.storage import Moved, Storage
-from bot.domain.services.music import Playing, Resolved
+from bot.domain.services.playlist_values import PAGE_SIZE, Added, Limits, PlaylistPage, TrackSource
 from bot.domain.services.undo import Undo
 
-PAGE_SIZE = 10
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_tracks: int = 10_000
-    max_playlists: int = 200
-    trash_days: int = 30
-
-
-@dataclass(frozen=True)
-class PlaylistPage:
-    playlist: Playlist
-    entries: list[tuple[int, Entry]]  # (1-based position, entry)
-    page: int  # 1-based
-    pages: int
-    total: int
-    total_duration_s: int
-    unknown_durations: int
-    contributors: list[tuple[int, int]]  # (user id, tracks added), most first
-
-
-class TrackSource(Protocol):
-    """Where tracks come from (Last.fm through the music service)."""
-
-    async def resolve(self, typed: str) -> Resolved: ...
-
-    async def playing(self, user_id: int) -> Playing: ...
-
-
-@dataclass(frozen=True)
-class Added:
-    playlist: Playlist
-    entries: list[Entry]
-    source: Resolved | Playing  # what the track was found as
-    already: tuple[int, Entry] | None = None  # not added: this track is already at that position
+__all__ = ["PAGE_SIZE", "Added", "Limits", "PlaylistPage", "PlaylistService", "TrackSource"]
 
 
 class PlaylistService:

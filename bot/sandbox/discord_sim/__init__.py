@@ -90,7 +90,8 @@ select 25 options, button label 80, custom_id 1-100 and unique, modal title 45 a
 from .api import DiscordSimulator
 from .commands import CommandUnavailable, CommandUsageError
 from .gateway import GatewayEvent
-from .model import SimAttachment, SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser
+from .messages import SimAttachment, SimFile, SimMessage
+from .model import SimChannel, SimGuild, SimMember, SimRole, SimUser
 from .records import MissedDeadline, NoResponseError, Reply, RequestRecord, Violation
 from .runner import patched_endpoints, run_client
 from .validation import DiscordAPIError

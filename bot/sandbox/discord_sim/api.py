@@ -26,6 +26,7 @@ from .builders import (
 from .commands import CommandUsageError
 from .faults import Faults, Injection
 from .gateway import INVALID_SESSION, RECONNECT, Gateway, GatewayEvent
+from .messages import SimMessage
 from .model import (
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
@@ -34,7 +35,6 @@ from .model import (
     SimChannel,
     SimGuild,
     SimMember,
-    SimMessage,
     SimRole,
     SimUser,
 )

@@ -18,7 +18,8 @@ from .commands import (
     build_options,
     split_path,
 )
-from .model import JSON, SimAttachment, SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser
+from .messages import SimAttachment, SimFile, SimMessage
+from .model import JSON, SimChannel, SimGuild, SimMember, SimRole, SimUser
 from .records import InteractionRecord, Reply
 from .state import SimState
 

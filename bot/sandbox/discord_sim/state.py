@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 from . import validation
 from .commands import placeholder_descriptions, validate_commands
+from .messages import SimAttachment, SimMessage
 from .model import (
     EPHEMERAL,
     JSON,
     LOADING,
-    SimAttachment,
     SimChannel,
     SimGuild,
-    SimMessage,
     SimUser,
     Snowflakes,
     numbered,
