@@ -308,7 +308,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     rates = [args.knee, 2 * args.knee, 4 * args.knee] if args.knee else [int(r) for r in args.rates.split(",")]
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="sharify-bench-") as tmp:
-        async with DiscordSimulator(settle=0.0, response_timeout=6.0) as sim:
+        async with DiscordSimulator(settle=0.0, response_timeout=6.0, check_spec=not args.no_spec) as sim:
             targets = populate(sim)
             runner = bot_in_this_process if args.same_process else bot_in_a_child
             async with runner(sim, Path(tmp), port) as where:
@@ -349,6 +349,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     out["setup"] = {
         "in_flight": IN_FLIGHT[0],
         "same_process": args.same_process,
+        "spec_checked": not args.no_spec,
         "duration_s": args.duration,
         "cpus": os.cpu_count(),
     }
@@ -361,6 +362,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rates", default="10,50,200", help="interactions per second, comma-separated")
     parser.add_argument("--same-process", action="store_true", help="run the bot on the simulator's event loop")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-spec", action="store_true", help="don't check request bodies against Discord's spec")
     parser.add_argument("--knee", type=int, default=0, help="overload: run at KNEE, 2x and 4x it (replaces --rates)")
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
     child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")

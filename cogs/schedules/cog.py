@@ -93,7 +93,7 @@ class ScheduleCog(commands.GroupCog, group_name="schedule", group_description="P
         at="The time of day, HH:MM (24-hour)",
         weekday="For weekly posts: the day of the week",
         day="For monthly posts: the day of the month (1-28)",
-        timezone="The time zone of the time (default: the server's, see /sharify timezone)",
+        timezone="The time zone of the time (default: the server's, see /sharify-admin timezone)",
         cron="Instead of every/at: a cron expression, e.g. 0 18 * * 5",
     )
     @app_commands.choices(every=EVERY, weekday=DAYS)
