@@ -21,7 +21,7 @@ from bot.domain.services.guilds import GuildService
 from bot.domain.services.mixes import MixService, parse_size, parse_tags
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
-from cogs.common import actor_of, choices_within, safe, track_choices
+from cogs.common import actor_of, choices_within, plural, safe, track_choices
 from cogs.mixes import embeds
 from cogs.mixes.views import EXPIRED, AddView, MixStore, Save, SaveModal, button_class, preview_view
 
@@ -245,7 +245,7 @@ class MixCog(commands.GroupCog, group_name="mix", group_description="Generate a 
             playlist, added, already = await self.mixes.add_to(actor, name, mix)
             note = f" ({already} already there)" if already else ""
             await picked.response.edit_message(
-                content=f"Added {added} track(s) to **{safe(playlist.name)}**{note}.", view=None
+                content=f"Added {plural(added, 'track')} to **{safe(playlist.name)}**{note}.", view=None
             )
 
         view = AddView(owner_id=interaction.user.id, playlists=found, add=add)

@@ -28,7 +28,7 @@ from bot.domain.services.imports import EXPIRED, Review, Target
 from bot.domain.services.playlists import PlaylistPage, PlaylistService
 from bot.domain.services.transfer import TransferService
 from bot.tree import reply_error
-from cogs.common import actor_of
+from cogs.common import actor_of, plural
 from cogs.playlists import transfer_embeds as embeds
 from cogs.playlists.views import targets
 from cogs.render import inert
@@ -63,7 +63,7 @@ async def export(interaction: discord.Interaction, transfer: TransferService, na
         notes.append("without per-platform links, to keep the file small")
     note = f"\n-# {'; '.join(notes)}." if notes else ""
     await interaction.followup.send(
-        f"{out.tracks:,} track(s) as {fmt.upper()}.{note}", file=discord.File(io.BytesIO(out.data), out.filename)
+        f"{plural(out.tracks, 'track')} as {fmt.upper()}.{note}", file=discord.File(io.BytesIO(out.data), out.filename)
     )
 
 
@@ -273,7 +273,7 @@ def links_embed(page: PlaylistPage, platform: int) -> discord.Embed:
         title=f"{inert(page.playlist.name, limit=100)} on {name}",
         description="\n".join(lines) or "This playlist has no tracks yet.",
     )
-    embed.set_footer(text=f"Page {page.page} of {page.pages} · {page.total:,} track(s) · search links")
+    embed.set_footer(text=f"Page {page.page} of {page.pages} · {plural(page.total, 'track')} · search links")
     return embed
 
 

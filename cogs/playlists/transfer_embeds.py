@@ -8,7 +8,7 @@ import discord
 
 from bot.domain.services.imports import Match, MatchKind, Review
 from bot.domain.services.transfer import Committed
-from cogs.common import safe
+from cogs.common import plural, safe
 
 REVIEW_PAGE = 15
 SKIPPED_SHOWN = 5
@@ -62,7 +62,7 @@ def review(review: Review, page: int) -> discord.Embed:
         shown = [f"line {s.line}: {safe(s.reason, 100)}" for s in review.skipped[:SKIPPED_SHOWN]]
         more = len(review.skipped) - SKIPPED_SHOWN
         embed.add_field(
-            name=f"Skipped {len(review.skipped):,} line(s)",
+            name=f"Skipped {plural(len(review.skipped), 'line')}",
             value="\n".join(shown) + (f"\n…and {more:,} more" if more > 0 else ""),
             inline=False,
         )
@@ -75,7 +75,7 @@ def review(review: Review, page: int) -> discord.Embed:
 
 def committed(done: Committed) -> str:
     verb = "Created" if done.created else "Updated"
-    text = f"{verb} **{safe(done.playlist.name, 100)}**: imported {len(done.entries):,} track(s)"
+    text = f"{verb} **{safe(done.playlist.name, 100)}**: imported {plural(len(done.entries), 'track')}"
     if done.unverified:
         text += f", {done.unverified:,} of them not found on Last.fm and kept as typed (unverified)"
     return f"{text}. It now has {done.playlist.track_count:,}. `/playlist undo` takes the import back."

@@ -9,7 +9,7 @@ import discord
 
 from bot.domain.schedules.models import Outcome, Schedule
 from bot.domain.services.playlists import PlaylistPage
-from cogs.common import clip, safe
+from cogs.common import clip, plural, safe
 from cogs.playlists.embeds import COLOUR, playlist_page
 
 SHORT_ID = 6
@@ -64,7 +64,7 @@ def schedule_list(schedules: list[Schedule], server_zone: str) -> discord.Embed:
         return embed
     body = "\n\n".join(schedule_line(s, server_zone) for s in schedules)
     embed.description = clip(body, 4096)
-    embed.set_footer(text=f"{len(schedules)} schedule(s) · times in {server_zone}")
+    embed.set_footer(text=f"{plural(len(schedules), 'schedule')} · times in {server_zone}")
     return embed
 
 

@@ -81,9 +81,9 @@ async def test_add_to_playlist_offers_only_editable_playlists_and_skips_held_tra
     options = [o["value"] for o in offer.components[0]["components"][0]["options"]]
     assert options == ["mine"]  # bob's locked playlist is not alice's to edit
     done = await fm_world.sim.select(offer, "Add the mix to…", ["mine"])
-    assert "Added 3 track(s) to **mine**" in done.content
+    assert "Added 3 tracks to **mine**" in done.content
     again = await fm_world.sim.select(await fm_world.sim.click(r, "Add to playlist"), "Add the mix to…", ["mine"])
-    assert "Added 0 track(s)" in again.content and "3 already there" in again.content
+    assert "Added 0 tracks" in again.content and "3 already there" in again.content
     assert len(await entries(fm_world, "mine")) == 3
 
 

@@ -33,7 +33,7 @@ async def test_export_then_import_the_same_file_round_trips_through_the_bot(worl
         await world.run(world.alice, "playlist add", name="Road trip", track=track)
     exported = await world.run(world.alice, "playlist export", name="road trip", format="xspf")
     [(filename, data)] = exported.files
-    assert filename == "Road_trip.xspf" and "3 track(s) as XSPF" in exported.content
+    assert filename == "Road_trip.xspf" and "3 tracks as XSPF" in exported.content
     back = formats.read(data, max_bytes=2**20, max_tracks=100)
     assert back.name == "Road trip" and [e.track.title for e in back.entries] == await titles(world, "Road trip")
 
@@ -42,7 +42,7 @@ async def test_export_then_import_the_same_file_round_trips_through_the_bot(worl
     assert "3 unmatched" in review.text() and "not checked" in review.text()  # no Last.fm on this bot
     assert await names(world) == ["Road trip"]  # nothing written before the decision
     done = await world.sim.click(review, "Import")
-    assert "Created **Road trip \\(2\\)**: imported 3 track(s)" in done.content and done.buttons() == []
+    assert "Created **Road trip \\(2\\)**: imported 3 tracks" in done.content and done.buttons() == []
     assert await titles(world, "Road trip (2)") == await titles(world, "Road trip")
 
 
@@ -63,7 +63,7 @@ async def test_matched_only_and_someone_else_pressing(fm_world):
     assert other.ephemeral and "Only the member who started" in other.content
     assert await names(world) == []
     done = await world.sim.click(review, "Import matched only")
-    assert "imported 3 track(s)" in done.content and "unverified" not in done.content
+    assert "imported 3 tracks" in done.content and "unverified" not in done.content
     assert await titles(world, "Found") == [known[0].name, known[1].name, known[0].name]
 
 
