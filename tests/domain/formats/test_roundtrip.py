@@ -6,6 +6,8 @@ own " - " from the separator, so its artists here hold no dashes and don't start
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC
 from urllib.parse import quote_plus
@@ -100,8 +102,9 @@ def test_xspf_and_jspf_keep_everything(items: list[ExportTrack], name: str, desc
 @given(st.lists(tracks(), min_size=1, max_size=8))
 def test_csv_keeps_everything_and_neutralizes_formulas(items: list[ExportTrack]) -> None:
     data = export("Mix", "", items, Format.CSV)
-    cells = [c for line in data.decode("utf-8-sig").split("\r\n")[1:] for c in line.split(",")]
-    assert not any(c.lstrip('"')[:1] in ("=", "+", "@") for c in cells)  # a bare cell never starts a formula
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))[1:]
+    # A spreadsheet reads the cell's value, quoted or not: no value may start a formula.
+    assert not any(c[:1] in ("=", "+", "@") for row in rows for c in row)
     got = read(data, max_bytes=len(data), max_tracks=len(items))
     assert [(core(e.track), e.track.mbid, e.track.url, e.added_by, e.added_at) for e in got.entries] == [
         (core(i.track), i.track.mbid, i.track.url, fold(i.added_by) if i.added_by else None, i.added_at) for i in items
