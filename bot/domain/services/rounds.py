@@ -191,9 +191,20 @@ class RoundService:
         """Submit what the member typed ("Artist - Title" or search text), found on Last.fm."""
         r = await self.get(actor.guild_id, round_id)
         playlist = await self._submittable(actor, r)
-        resolved = await self._music.resolve(typed)
+        resolved = await self._music.resolve(await self._as_track_text(typed))
         submission = await self._submit(actor, r, playlist, resolved.track)
         return r, submission, resolved
+
+    async def _as_track_text(self, typed: str) -> str:
+        """ "Artist - Title" as typed, or the best Last.fm match of search text."""
+        try:
+            text.parse_track(typed)
+        except InvalidInput:
+            found = await self._music.suggest(typed, limit=1)
+            if not found:
+                raise
+            return f"{found[0].artist} - {found[0].name}"
+        return typed
 
     async def route_add(self, actor: Actor, playlist: Playlist, tracks: Sequence[Track]) -> list[Entry] | None:
         """The playlist service's hook: adding to a playlist with a round running is submitting to the round.
