@@ -28,6 +28,7 @@ from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.domain.services.privacy import PrivacyService
+from bot.domain.services.rounds import RoundService
 from bot.domain.services.transfer import ImportLimits, TransferService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
@@ -138,6 +139,7 @@ async def build(
                 ),
                 clock=clock,
             ),
+            rounds=RoundService(storage, playlists, music, storage.guilds, clock=clock),
             schedule_runner=RunnerSettings(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
                 lease=timedelta(seconds=settings.schedule_lease_seconds),
@@ -145,6 +147,7 @@ async def build(
             ),
         )
         services.schedules.use_mixes(services.mixes)  # a scheduled post can be a fresh mix or blend
+        playlists.use_hooks(services.rounds)  # adds follow a running round's rules; anonymous submitters stay hidden
         bot = SharifyBot(services, admission=admission, **bot_options)
 
         async def serving() -> bool:

@@ -15,7 +15,7 @@ from bot.tree import SharifyTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.mixes", "cogs.admin", "cogs.schedules", "cogs.help")
+EXTENSIONS = ("cogs.playlists", "cogs.lastfm", "cogs.mixes", "cogs.admin", "cogs.schedules", "cogs.rounds", "cogs.help")
 
 
 class SharifyBot(commands.AutoShardedBot):

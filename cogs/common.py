@@ -90,10 +90,14 @@ async def track_choices(
 
 
 FORMER_MEMBER = "a former member"  # how an attribution reads after the member used /sharify forget-me
+HIDDEN_MEMBER_TEXT = "a member (hidden until the reveal)"  # a submitter of an anonymous round, before its reveal
 
 
 def member(user_id: int) -> str:
-    """A member as a mention (rendered by Discord, pinging no one), or "a former member" for a forgotten one."""
+    """A member as a mention (rendered by Discord, pinging no one), "a former member" for a forgotten one, or a
+    hidden submitter of an anonymous round (a negative id)."""
+    if user_id < 0:
+        return HIDDEN_MEMBER_TEXT
     return f"<@{user_id}>" if user_id else FORMER_MEMBER
 
 

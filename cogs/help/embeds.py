@@ -43,6 +43,22 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         ),
     ),
     (
+        "Rounds",
+        (
+            (
+                "/round start",
+                "a themed round: members submit, then vote",
+                "/round start playlist:Night drive theme:songs for a night drive closes:friday 18:00 voting:1d",
+            ),
+            (
+                "/round close · reveal",
+                "close submissions, then reveal the ranking",
+                "/round reveal playlist:Night drive",
+            ),
+            ("/round status · cancel", "counts so far (never the votes), or call it off", ""),
+        ),
+    ),
+    (
         "Last.fm",
         (
             ("/lastfm link · unlink", "your Last.fm account", "/lastfm link username:your-name"),

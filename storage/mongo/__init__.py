@@ -10,6 +10,7 @@ from storage.mongo.entries import MongoEntries
 from storage.mongo.events import MongoEvents
 from storage.mongo.guilds import MongoGuilds
 from storage.mongo.playlists import MongoPlaylists
+from storage.mongo.rounds import MongoRounds
 from storage.mongo.schedules import MongoSchedules
 
 __all__ = ["connect_mongo"]
@@ -27,6 +28,7 @@ async def connect_mongo(uri: str, database: str, *, transactions: bool | None = 
         accounts=MongoAccounts(db),
         cache=MongoCache(db),
         schedules=MongoSchedules(db),
+        rounds=MongoRounds(db),
         ping=db.ping,
         close=db.close,
         io=db.io,

@@ -55,6 +55,22 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("paused", ASCENDING), ("next_run_at", ASCENDING)], name="due"),
         IndexModel([("guild_id", ASCENDING), ("next_run_at", ASCENDING)], name="by_guild"),
     ],
+    "rounds": [
+        # One open or voting round per playlist: `active` holds the playlist id while it runs, null after.
+        IndexModel(
+            [("active", ASCENDING)],
+            name="active_unique",
+            unique=True,
+            partialFilterExpression={"active": {"$type": "string"}},
+        ),
+        IndexModel([("next_at", ASCENDING)], name="due"),
+        IndexModel([("guild_id", ASCENDING), ("active", ASCENDING), ("created_at", ASCENDING)], name="by_guild"),
+    ],
+    "round_submissions": [
+        IndexModel([("round_id", ASCENDING), ("norm_key", ASCENDING)], name="no_repeat", unique=True),
+        IndexModel([("round_id", ASCENDING), ("submitted_at", ASCENDING)], name="by_round"),
+        IndexModel([("round_id", ASCENDING), ("voters", ASCENDING)], name="by_voter"),
+    ],
     "lastfm_cache": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     # accounts (_id = user id) are looked up by _id only.
 }
@@ -95,6 +111,8 @@ class MongoDatabase:
         self.accounts: Collection = self.db["accounts"]
         self.cache: Collection = self.db["lastfm_cache"]
         self.schedules: Collection = self.db["schedules"]
+        self.rounds: Collection = self.db["rounds"]
+        self.submissions: Collection = self.db["round_submissions"]
 
     @classmethod
     async def connect(cls, uri: str, name: str, *, transactions: bool | None = None) -> MongoDatabase:

@@ -12,6 +12,7 @@ from storage.sqlite.entries import SqliteEntries
 from storage.sqlite.events import SqliteEvents
 from storage.sqlite.guilds import SqliteGuilds
 from storage.sqlite.playlists import SqlitePlaylists
+from storage.sqlite.rounds import SqliteRounds
 from storage.sqlite.schedules import SqliteSchedules
 
 __all__ = ["open_sqlite"]
@@ -29,6 +30,7 @@ async def open_sqlite(path: Path) -> Storage:
         accounts=SqliteAccounts(db),
         cache=SqliteCache(db),
         schedules=SqliteSchedules(db),
+        rounds=SqliteRounds(db),
         ping=db.ping,
         close=db.close,
         io=io,

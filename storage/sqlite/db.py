@@ -140,6 +140,57 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX schedules_due ON schedules (next_run_at) WHERE paused = 0;
     CREATE INDEX schedules_guild ON schedules (guild_id, next_run_at);
     """,
+    # 5: themed rounds on a playlist: submissions with a quota, votes, and a reveal
+    """
+    CREATE TABLE rounds (
+        id TEXT PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        playlist_id TEXT NOT NULL,
+        theme TEXT NOT NULL,
+        per_member INTEGER NOT NULL,
+        votes_per_member INTEGER NOT NULL,
+        anonymous INTEGER NOT NULL,
+        reorder INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        message_id INTEGER,
+        phase TEXT NOT NULL,
+        created_by INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        closes_at TEXT,
+        voting_s INTEGER,
+        voting_ends_at TEXT,
+        next_at TEXT,
+        closed_at TEXT,
+        revealed_at TEXT
+    );
+    CREATE UNIQUE INDEX rounds_active ON rounds (playlist_id) WHERE phase IN ('open', 'voting');
+    CREATE INDEX rounds_due ON rounds (next_at) WHERE next_at IS NOT NULL;
+    CREATE INDEX rounds_guild ON rounds (guild_id, phase, created_at);
+    CREATE TABLE round_submissions (
+        id TEXT PRIMARY KEY,
+        round_id TEXT NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+        guild_id INTEGER NOT NULL,
+        entry_id TEXT,
+        member_id INTEGER NOT NULL,
+        artist TEXT NOT NULL,
+        title TEXT NOT NULL,
+        album TEXT,
+        duration_s INTEGER,
+        mbid TEXT,
+        url TEXT,
+        norm_key TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        UNIQUE (round_id, norm_key)
+    );
+    CREATE INDEX round_submissions_member ON round_submissions (round_id, member_id);
+    CREATE TABLE round_votes (
+        round_id TEXT NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+        submission_id TEXT NOT NULL REFERENCES round_submissions (id) ON DELETE CASCADE,
+        member_id INTEGER NOT NULL,
+        PRIMARY KEY (round_id, member_id, submission_id)
+    );
+    CREATE INDEX round_votes_submission ON round_votes (submission_id);
+    """,
 )
 
 

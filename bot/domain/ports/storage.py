@@ -34,6 +34,7 @@ from bot.domain.models import (
     PlaylistEvent,
     PlaylistMode,
 )
+from bot.domain.ports.rounds import RoundRepository
 from bot.domain.ports.schedules import ScheduleRepository
 
 type EventFor[R] = Callable[[R], NewEvent | None]
@@ -364,6 +365,7 @@ class Storage:
     accounts: AccountRepository
     cache: CacheRepository
     schedules: ScheduleRepository
+    rounds: RoundRepository
     ping: Callable[[], Awaitable[None]]
     close: Callable[[], Awaitable[None]]
     io: IoCounter = field(default_factory=IoCounter)

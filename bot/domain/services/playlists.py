@@ -26,6 +26,7 @@ from bot.domain.models import (
 )
 from bot.domain.permissions import Actor, require_edit, require_manage
 from bot.domain.ports.storage import Moved, Storage
+from bot.domain.rounds import visibility
 from bot.domain.services.playlist_values import PAGE_SIZE, Added, Limits, PlaylistPage, TrackSource
 from bot.domain.services.undo import Undo
 
@@ -49,6 +50,16 @@ class PlaylistService:
         self.limits = limits or Limits()
         self._clock = clock or SystemClock()
         self._undo = Undo(storage, limits=lambda: self.limits, clock=self._clock, find=self.get)
+        self.hooks: visibility.PlaylistHooks | None = None  # rounds: anonymous submitters, adds under round rules
+
+    def use_hooks(self, hooks: visibility.PlaylistHooks) -> None:
+        self.hooks = hooks
+
+    async def hidden(self, guild_id: int, playlist_id: str | None, viewer: Actor | None) -> visibility.Hidden:
+        """Entries whose adder `viewer` may not see yet (an anonymous round before its reveal; managers see all)."""
+        if self.hooks is None or (viewer is not None and viewer.is_manager):
+            return {}
+        return await self.hooks.hidden(guild_id, playlist_id)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -65,22 +76,30 @@ class PlaylistService:
         found = await self._pl.list(guild_id, deleted=trash, prefix=text.name_key(typed), limit=limit)
         return [p.name for p in found]
 
-    async def page(self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
-        return await self._page(guild_id, await self.get(guild_id, name), page, size)
+    async def page(
+        self, guild_id: int, name: str, page: int, *, size: int = PAGE_SIZE, viewer: Actor | None = None
+    ) -> PlaylistPage:
+        return await self._page(guild_id, await self.get(guild_id, name), page, size, viewer)
 
-    async def page_of(self, guild_id: int, playlist_id: str, page: int, *, size: int = PAGE_SIZE) -> PlaylistPage:
+    async def page_of(
+        self, guild_id: int, playlist_id: str, page: int, *, size: int = PAGE_SIZE, viewer: Actor | None = None
+    ) -> PlaylistPage:
         """A page of the playlist with this id on this server: what a pager button asks for, so a rename or a new
         playlist under the old name doesn't change which playlist it shows."""
         playlist = await self._pl.get(guild_id, playlist_id)
         if playlist is None or playlist.deleted_at is not None:
             raise NotFound("That playlist was deleted or moved to the trash; `/playlist list` shows what's here.")
-        return await self._page(guild_id, playlist, page, size)
+        return await self._page(guild_id, playlist, page, size, viewer)
 
-    async def _page(self, guild_id: int, playlist: Playlist, page: int, size: int) -> PlaylistPage:
+    async def _page(
+        self, guild_id: int, playlist: Playlist, page: int, size: int, viewer: Actor | None = None
+    ) -> PlaylistPage:
         # The page number is clamped by the count on the playlist; totals and the page are then read together.
         page = min(max(page, 1), max(1, math.ceil(playlist.track_count / size)))
         start = (page - 1) * size
         stats, entries = await self._entries.view(guild_id, playlist.id, offset=start, limit=size)
+        if hidden := await self.hidden(guild_id, playlist.id, viewer):
+            stats, entries = visibility.stats(stats, hidden), visibility.entries(entries, hidden)
         pages = max(1, math.ceil(stats.total / size))
         return PlaylistPage(
             playlist=playlist,
@@ -110,11 +129,15 @@ class PlaylistService:
         for pos, entry in await self._entries.find(guild_id, playlist.id, typed, limit=limit):
             if len(found) < limit and entry.id not in {e.id for _, e in found}:
                 found.append((pos, entry))
-        return found
+        hidden = await self.hidden(guild_id, playlist.id, None)
+        return [(pos, visibility.entries([e], hidden)[0]) for pos, e in found]
 
-    async def history(self, guild_id: int, name: str | None, *, limit: int = 15) -> list[PlaylistEvent]:
+    async def history(
+        self, guild_id: int, name: str | None, *, limit: int = 15, viewer: Actor | None = None
+    ) -> list[PlaylistEvent]:
         playlist_id = (await self.get(guild_id, name)).id if name else None
-        return await self._events.list(guild_id, playlist_id=playlist_id, limit=limit)
+        found = await self._events.list(guild_id, playlist_id=playlist_id, limit=limit)
+        return visibility.events(found, await self.hidden(guild_id, playlist_id, viewer))
 
     # -- playlist lifecycle --------------------------------------------------------------------------------------
 
@@ -327,6 +350,8 @@ class PlaylistService:
     async def _append(
         self, actor: Actor, playlist: Playlist, tracks: Sequence[Track], *, reasons: Sequence[str] | None = None
     ) -> list[Entry]:
+        if self.hooks is not None and (routed := await self.hooks.route_add(actor, playlist, tracks)) is not None:
+            return routed  # a round runs on this playlist: its quota, repeat and window rules apply
         now = self._clock.now()
         extra: dict[str, object] = {} if reasons is None else {"reasons": list(reasons)}
         new = [NewEntry(track=t, norm_key=text.track_key(t), added_by=actor.user_id, added_at=now) for t in tracks]

@@ -22,6 +22,7 @@ from bot.domain.formats import ExportTrack, Format, ImportedEntry, PlaylistFile
 from bot.domain.models import Entry, EventAction, NewEntry, NewEvent, Playlist, Track
 from bot.domain.permissions import Actor, require_edit
 from bot.domain.ports.storage import Storage
+from bot.domain.rounds import visibility
 from bot.domain.services.imports import EXPIRED, Match, MatchKind, Progress, Review, Reviews, Target, Throttled
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
@@ -89,6 +90,7 @@ class TransferService:
         kind = Format(fmt)
         playlist = await self._playlists.get(guild_id, name)
         entries = await self._store.entries.page(guild_id, playlist.id)
+        entries = visibility.entries(entries, await self._playlists.hidden(guild_id, playlist.id, None))
         tracks = [ExportTrack(track=e.track, added_by=who(e.added_by), added_at=e.added_at) for e in entries]
         with_links = kind is Format.XSPF and len(tracks) * LINK_BYTES <= LINKS_BUDGET
         data = await asyncio.to_thread(
