@@ -140,6 +140,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX schedules_due ON schedules (next_run_at) WHERE paused = 0;
     CREATE INDEX schedules_guild ON schedules (guild_id, next_run_at);
     """,
+    # 5: a scheduled fresh mix can be saved as a playlist each time, keeping the last few
+    """
+    ALTER TABLE schedules ADD COLUMN save_as TEXT;
+    ALTER TABLE schedules ADD COLUMN keep INTEGER NOT NULL DEFAULT 4;
+    ALTER TABLE schedules ADD COLUMN save_at TEXT;
+    ALTER TABLE schedules ADD COLUMN save_name TEXT;
+    ALTER TABLE schedules ADD COLUMN saved TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 

@@ -166,7 +166,7 @@ async def test_two_bots_on_one_database_post_each_occurrence_once(scene: Scene) 
         scene.clock.set(due)
         first.services.schedules.wake()
         second.services.schedules.wake()
-        await until(lambda: len(scene.posts()) == 12)
+        await until(lambda: len(scene.posts()) == 12, within=30)  # paced: 5 posts per channel every 5 seconds
         await quiet()
         footers = [p.embeds[0]["footer"]["text"] for p in scene.posts()]
         assert len(footers) == len(set(footers)) == 12

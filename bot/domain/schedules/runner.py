@@ -11,14 +11,17 @@ Exactly once, across processes and crashes:
 - finish/retry are guarded by the lease owner and the occurrence: a claimant that lost its lease changes nothing.
 
 After downtime an occurrence missed by less than the grace window is posted (once); older ones are recorded as
-skipped. A transient failure (Discord 5xx, 429) is retried with backoff while the occurrence is inside the window; a
-failed occurrence counts toward the failures in a row, and at `pause_after` the schedule pauses itself, saying why.
+skipped. A transient failure (Discord 5xx, 429; Last.fm down or slow while a fresh mix is made) is retried with
+backoff while the occurrence is inside the window; a failed occurrence counts toward the failures in a row, and at
+`pause_after` the schedule pauses itself, saying why. A mood or blend schedule's mix is made (and saved) at post time
+by the Mixer; saved mixes beyond the schedule's `keep` go to the trash after the post is recorded.
 Stopping: the runner stops claiming, lets posts in flight finish (bounded), and releases leases it never started.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import uuid
@@ -29,7 +32,7 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.ports.schedules import ScheduleRepository
-from bot.domain.schedules.models import Outcome, Schedule, nonce_of, occurrence_id
+from bot.domain.schedules.models import Fresh, Outcome, Schedule, nonce_of, occurrence_id
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,17 @@ class Post:
     occurrence: datetime
     occurrence_id: str
     nonce: str
+    fresh: Fresh | None = None  # the mix made for this occurrence (a mood or blend schedule)
+
+
+class Mixer(Protocol):
+    async def make(self, post: Post, *, owner: str) -> Fresh:
+        """The occurrence's fresh mix (saved, when the schedule saves). PostError on failure."""
+        ...
+
+    async def trim(self, schedule: Schedule, saved: Sequence[str]) -> int:
+        """Move saved mixes beyond the schedule's `keep` to the trash."""
+        ...
 
 
 class Poster(Protocol):
@@ -71,6 +85,7 @@ class RunnerSettings:
     retry_base: timedelta = timedelta(seconds=30)
     pause_after: int = 3  # failed occurrences in a row
     stop_timeout_s: float = 10.0
+    post_rate: float = 50.0  # Discord requests a second this process may make for posts (its share of the bot's)
 
 
 class ScheduleRunner:
@@ -83,9 +98,11 @@ class ScheduleRunner:
         settings: RunnerSettings | None = None,
         owner: str | None = None,
         rng: random.Random | None = None,
+        mixer: Mixer | None = None,
     ) -> None:
         self._store = store
         self._poster = poster
+        self._mixer = mixer
         self._clock = clock
         self.settings = settings or RunnerSettings()
         self.owner = owner or uuid.uuid4().hex[:16]
@@ -184,13 +201,28 @@ class ScheduleRunner:
             if found is not None:
                 await self._finish(schedule, Outcome.FOUND, "posted by an earlier attempt", found, upcoming, 0)
                 return Outcome.FOUND
+        if schedule.is_mix:
+            try:
+                post = dataclasses.replace(post, fresh=await self._make_mix(post))
+            except PostError as e:
+                return await self._failed(schedule, post, e, upcoming)
         try:
             message_id = await self._poster.send(post)
         except PostError as e:
             return await self._failed(schedule, post, e, upcoming)
         self.posted += 1
         await self._finish(schedule, Outcome.POSTED, None, message_id, upcoming, 0)
+        if post.fresh is not None and post.fresh.saved and self._mixer is not None:
+            try:
+                await self._mixer.trim(schedule, post.fresh.saved)
+            except Exception:  # the post is made and recorded; the next occurrence trims again
+                log.exception("schedule %s: older saved mixes could not be trimmed", schedule.id)
         return Outcome.POSTED
+
+    async def _make_mix(self, post: Post) -> Fresh:
+        if self._mixer is None:
+            raise PostError("mixes are not set up on this bot", transient=False)
+        return await self._mixer.make(post, owner=self.owner)
 
     async def _failed(self, schedule: Schedule, post: Post, error: PostError, upcoming: datetime) -> Outcome:
         now = self._clock.now()
