@@ -170,7 +170,10 @@ class MongoSchedules:
         guard: Doc = {"_id": schedule_id, "lease_owner": owner, "next_run_at": at}
         # Already chosen for this occurrence: keep it (a no-op update that returns the name).
         doc = await self._col.find_one_and_update(
-            {**guard, "save_at": at}, {"$set": {"save_at": at}}, {"save_name": True}, return_document=ReturnDocument.AFTER
+            {**guard, "save_at": at},
+            {"$set": {"save_at": at}},
+            {"save_name": True},
+            return_document=ReturnDocument.AFTER,
         )
         if doc is None:
             doc = await self._col.find_one_and_update(

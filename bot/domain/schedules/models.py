@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.mixes.model import Mix
 from bot.domain.schedules.recurrence import Every, Recurrence
-
 
 MIX_KINDS = ("mood", "blend")  # made fresh by the mix service at post time
 DEFAULT_KEEP = 4

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.clock import Clock, SystemClock
 from bot.domain import text
+from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.permissions import Actor
 from bot.domain.ports.schedules import ScheduleRepository
