@@ -20,6 +20,7 @@ from bot.domain.clock import Clock
 DISCORD_GLOBAL_RATE = 50.0  # requests a second per bot token, all shards together
 CHANNEL_POSTS = 5  # messages per channel ...
 CHANNEL_WINDOW_S = 5.0  # ... every this many seconds
+HEADROOM = 0.9  # of the rate used for posts: the rest absorbs network jitter and the bot's other requests
 
 
 class Slots(Protocol):
@@ -71,11 +72,12 @@ class PostPacer:
         rate: float = DISCORD_GLOBAL_RATE,
         channel_posts: int = CHANNEL_POSTS,
         channel_window_s: float = CHANNEL_WINDOW_S,
+        headroom: float = HEADROOM,
     ) -> None:
-        if rate <= 0 or channel_posts < 1 or channel_window_s <= 0:
-            raise ValueError("rates must be positive")
+        if rate <= 0 or channel_posts < 1 or channel_window_s <= 0 or not 0 < headroom <= 1:
+            raise ValueError("rates must be positive and headroom within (0, 1]")
         self._clock = clock
-        self._global = Spacing(rate)
+        self._global = Spacing(rate * headroom)
         self._channel_posts = channel_posts
         self._channel_window_s = channel_window_s
         self._channels: dict[int, Window] = {}

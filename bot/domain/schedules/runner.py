@@ -81,6 +81,7 @@ class RunnerSettings:
     lease: timedelta = timedelta(minutes=2)
     poll_s: float = 15.0
     batch: int = 20
+    batches: int = 4  # claimed batches handled at once by run()
     concurrency: int = 10
     retry_base: timedelta = timedelta(seconds=30)
     pause_after: int = 3  # failed occurrences in a row
@@ -118,11 +119,36 @@ class ScheduleRunner:
         self._wake.set()
 
     async def run(self) -> None:
-        """Claim and post until stopped: straight on while there is work, else every poll_s (jittered)."""
-        while not self._stopping.is_set():
-            if await self.tick():
-                continue
-            await self._pause(self.settings.poll_s * (0.5 + 0.5 * self._rng.random()))
+        """Claim and post until stopped: straight on while there is work, else every poll_s (jittered).
+
+        Up to `batches` claimed batches are handled at once: a batch waiting on a busy channel's rate limit does
+        not hold back the next claim (its leases are far longer than any wait the pacer makes)."""
+        batches: set[asyncio.Task[None]] = set()
+
+        def done(task: asyncio.Task[None]) -> None:
+            batches.discard(task)
+            if not batches:
+                self._idle.set()
+
+        try:
+            while not self._stopping.is_set():
+                if len(batches) >= self.settings.batches:
+                    await asyncio.wait(set(batches), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                claimed = await self._claim()
+                if claimed and not self._stopping.is_set():
+                    self._idle.clear()
+                    task = asyncio.ensure_future(self._handle_all(claimed))
+                    batches.add(task)
+                    task.add_done_callback(done)
+                    continue
+                if claimed:  # stopping while claiming: give them back
+                    await self._store.release(owner=self.owner, schedule_ids=[c.id for c in claimed])
+                    break
+                await self._pause(self.settings.poll_s * (0.5 + 0.5 * self._rng.random()))
+        finally:
+            for task in batches:  # cancelled (after stop's grace): posts still in flight stop too
+                task.cancel()
 
     async def stop(self) -> None:
         """Stop claiming; posts in flight finish (within stop_timeout_s); unstarted claims are released."""
@@ -142,15 +168,18 @@ class ScheduleRunner:
             return 0
         self._idle.clear()
         try:
-            now = self._clock.now()
-            claimed = await self._store.claim(
-                now=now, owner=self.owner, lease_until=now + self.settings.lease, limit=self.settings.batch
-            )
+            claimed = await self._claim()
             if claimed:
                 await self._handle_all(claimed)
             return len(claimed)
         finally:
             self._idle.set()
+
+    async def _claim(self) -> list[Schedule]:
+        now = self._clock.now()
+        return await self._store.claim(
+            now=now, owner=self.owner, lease_until=now + self.settings.lease, limit=self.settings.batch
+        )
 
     async def _handle_all(self, claimed: Sequence[Schedule]) -> None:
         gate = asyncio.Semaphore(self.settings.concurrency)
