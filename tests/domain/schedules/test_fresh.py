@@ -60,8 +60,8 @@ async def mood(store: Storage, clock: FakeClock, *, save_as: str | None = None, 
     return await store.schedules.create(new, max_per_guild=25)
 
 
-def runner(store: Storage, channel: FakeChannel, clock: FakeClock, fresh: FreshMixes, owner: str = "r1") -> ScheduleRunner:
-    return ScheduleRunner(store.schedules, channel, clock=clock, owner=owner, settings=RunnerSettings(), mixer=fresh)
+def runner(store: Storage, channel: FakeChannel, clock: FakeClock, fresh: FreshMixes) -> ScheduleRunner:
+    return ScheduleRunner(store.schedules, channel, clock=clock, owner="r1", settings=RunnerSettings(), mixer=fresh)
 
 
 async def test_a_mood_schedule_posts_a_fresh_mix_with_reasons(sqlite_storage, clock, fresh, fm) -> None:
@@ -136,15 +136,13 @@ async def test_a_saved_mix_is_made_once_per_occurrence_even_by_a_second_claimant
 
 async def test_a_playlist_made_but_not_filled_is_filled_by_the_retry(sqlite_storage, clock, fresh, playlists) -> None:
     s = await mood(sqlite_storage, clock, save_as="Friday mix")
-    (claimed,) = await sqlite_storage.schedules.claim(
-        now=FRIDAY, owner="dead", lease_until=FRIDAY + timedelta(minutes=2), limit=1
-    )
-    name = await sqlite_storage.schedules.reserve_save(s.id, owner="dead", occurrence=FRIDAY, name="Friday mix 2026-W49")
+    await sqlite_storage.schedules.claim(now=FRIDAY, owner="dead", lease_until=FRIDAY + timedelta(minutes=2), limit=1)
+    name = await sqlite_storage.schedules.reserve_save(s.id, owner="dead", occurrence=FRIDAY, name="Mix 2026-W49")
     await playlists.create(Actor(1, OWNER, manage_guild=True), name or "")  # stopped before adding the tracks
     clock.at = FRIDAY + timedelta(minutes=3)
     assert await runner(sqlite_storage, FakeChannel(), clock, fresh).tick() == 1
     (only,) = await playlists.playlists(1)
-    assert only.name == "Friday mix 2026-W49" and only.track_count == MIX_TRACKS
+    assert only.name == "Mix 2026-W49" and only.track_count == MIX_TRACKS  # the reserved name, now filled
 
 
 async def test_five_occurrences_keep_two_and_trash_three_with_audit_events(
