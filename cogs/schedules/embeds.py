@@ -49,8 +49,8 @@ def saving(schedule: Schedule) -> str:
     if not schedule.save_as:
         return ""
     return (
-        f" Each mix is saved as **{safe(schedule.save_as, 60)} …** (the week or date); the last "
-        f"{plural(schedule.keep, 'one')} kept, older ones go to the trash."
+        f" Each mix is saved as **{safe(schedule.save_as, 60)} …** (then the week or date); the last "
+        f"{plural(schedule.keep, 'mix', 'mixes')} stay, older ones go to the trash."
     )
 
 

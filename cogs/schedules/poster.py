@@ -6,7 +6,6 @@ rate limits) first, so a minute with thousands of posts due does not turn into t
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import aiohttp
 import discord
@@ -20,7 +19,7 @@ from cogs.schedules.embeds import scheduled_mix, scheduled_post
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 50  # messages after the occurrence's time to look through for an earlier attempt's post
+HISTORY_LIMIT = 50  # the channel's latest messages to look through for an earlier attempt's post
 
 
 class DiscordPoster:
@@ -64,10 +63,12 @@ class DiscordPoster:
 
     async def find(self, post: Post) -> int | None:
         me = self._bot.user
-        after = discord.Object(discord.utils.time_snowflake(post.occurrence - timedelta(minutes=1)))
         await self.pacer.turn()  # a read: the global limit only
         try:
-            async for message in self._channel(post).history(limit=HISTORY_LIMIT, after=after):
+            # The channel's latest messages, newest first: an earlier attempt posted within a lease or two, and the
+            # marker is exact. Not bounded by the occurrence's time: that would trust this clock to agree with
+            # Discord's snowflakes.
+            async for message in self._channel(post).history(limit=HISTORY_LIMIT):
                 if me is not None and message.author.id != me.id:
                     continue
                 if message.nonce == post.nonce or any(

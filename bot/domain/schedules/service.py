@@ -236,7 +236,7 @@ class ScheduleService:
                 if not tags:
                     raise InvalidInput("Name the mood's tags after `mood:`, for example `mood: rainy, lo-fi`.")
                 joined = ", ".join(tags)
-                return Target(kind, joined, f"mood mix: {joined}")
+                return Target(kind, joined, f"mood mix · {joined}")
             return Target(kind, "", "server blend")
         playlist = await self._playlists.get(guild_id, what)
         return Target("playlist", playlist.id, playlist.name)

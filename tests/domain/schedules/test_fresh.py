@@ -53,7 +53,7 @@ def fresh(fm: MixCatalog, sqlite_storage: Storage, playlists: PlaylistService, c
 async def mood(store: Storage, clock: FakeClock, *, save_as: str | None = None, keep: int = 4) -> Schedule:
     rules = Recurrence.build(every="week", at="18:00", weekday="friday", timezone="Europe/Paris")
     new = NewSchedule(
-        guild_id=1, channel_id=10, what="mood", target="rainy, lo-fi", label="mood mix: rainy, lo-fi",
+        guild_id=1, channel_id=10, what="mood", target="rainy, lo-fi", label="mood mix · rainy, lo-fi",
         every=rules.every, cron=rules.cron, timezone=rules.timezone, created_by=OWNER, created_at=clock.now(),
         next_run_at=rules.next_after(clock.now()), save_as=save_as, keep=keep,
     )  # fmt: skip

@@ -133,7 +133,7 @@ async def test_a_fresh_mix_can_be_scheduled_and_saved_with_checked_options(servi
     service.use_mixes(MixService(music, playlists, sqlite_storage))
     daily = {"channel": OK, "every": "day", "at": "18:00"}
     made = await service.add(MANAGER, what="mood: Rainy , lo-fi", save_as="  Friday   mix ", keep=2, **daily)
-    assert (made.what, made.target, made.label) == ("mood", "rainy, lo-fi", "mood mix: rainy, lo-fi")
+    assert (made.what, made.target, made.label) == ("mood", "rainy, lo-fi", "mood mix · rainy, lo-fi")
     assert (made.save_as, made.keep) == ("Friday mix", 2)
     blend = await service.add(MANAGER, what="blend", **daily)
     assert (blend.what, blend.save_as, blend.keep) == ("blend", None, 4)
