@@ -146,6 +146,8 @@ class ScheduleRunner:
                     await self._store.release(owner=self.owner, schedule_ids=[c.id for c in claimed])
                     break
                 await self._pause(self.settings.poll_s * (0.5 + 0.5 * self._rng.random()))
+            if batches:  # stopping: posts in flight finish (stop() bounds how long it waits for them)
+                await asyncio.wait(set(batches))
         finally:
             for task in batches:  # cancelled (after stop's grace): posts still in flight stop too
                 task.cancel()
