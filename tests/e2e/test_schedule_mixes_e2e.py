@@ -84,6 +84,11 @@ async def test_a_weekly_mood_mix_is_posted_with_reasons_saved_and_the_last_two_k
     assert occurrence_id(made.id, FRIDAY) in embed["footer"]["text"]
     names = [next(f["value"] for f in p.embeds[0]["fields"] if f["name"] == "Saved as") for p in scene.posts()]
     assert [n.split("**")[1] for n in names] == [f"Friday mix 2026-W{w}" for w in (49, 50, 51, 52, 53)]
+
+    async def trimmed() -> bool:  # older mixes go to the trash just after the post is recorded
+        return len(await app.services.playlists.playlists(scene.guild.id, trash=True)) == 3
+
+    await until_async(trimmed, within=10)
     live = await app.services.playlists.playlists(scene.guild.id)
     trash = await app.services.playlists.playlists(scene.guild.id, trash=True)
     assert [p.name for p in live] == ["Friday mix 2026-W52", "Friday mix 2026-W53"]
