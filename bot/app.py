@@ -21,6 +21,7 @@ from bot.client import SharifyBot
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.ports.storage import Storage
+from bot.domain.schedules.pacing import process_rate
 from bot.domain.schedules.runner import RunnerSettings
 from bot.domain.schedules.service import ScheduleLimits, ScheduleService
 from bot.domain.services.guilds import GuildService
@@ -73,6 +74,15 @@ def lastfm_rate(settings: Settings) -> tuple[float, int]:
     else:
         return settings.lastfm_rate_per_second, settings.lastfm_burst
     return rate, max(1, round(settings.lastfm_burst * share))
+
+
+def discord_post_rate(settings: Settings) -> float:
+    """This process's share of the bot's Discord rate for scheduled posts: k/n of it for k of n shards, unless
+    SHARIFY_DISCORD_PROCESS_RATE_PER_SECOND gives the process its own."""
+    if settings.discord_process_rate_per_second is not None:
+        return settings.discord_process_rate_per_second
+    here = len(settings.shard_ids) if settings.shard_ids is not None else None
+    return process_rate(settings.discord_rate_per_second, here, settings.shard_count)
 
 
 @contextlib.asynccontextmanager
@@ -144,9 +154,11 @@ async def build(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
                 lease=timedelta(seconds=settings.schedule_lease_seconds),
                 poll_s=settings.schedule_poll_seconds,
+                post_rate=discord_post_rate(settings),
             ),
         )
-        services.schedules.use_mixes(services.mixes)  # a scheduled post can be a fresh mix or blend
+        if music.available:  # a scheduled post can be a fresh mix or blend (made from Last.fm)
+            services.schedules.use_mixes(services.mixes)
         playlists.use_hooks(services.rounds)  # adds follow a running round's rules; anonymous submitters stay hidden
         bot = SharifyBot(services, admission=admission, **bot_options)
 

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     schedule_grace_minutes: int = Field(default=60, ge=1, le=1440, description="a missed post is still made this late")
     schedule_poll_seconds: float = Field(default=15.0, gt=0, le=600)
     schedule_lease_seconds: float = Field(default=120.0, ge=10, le=3600)
+    # Discord's global rate limit is the bot token's, shared by every shard: scheduled posts of a process running
+    # k of n shards go out at k/n of it, unless this gives the process its own budget (requests per second).
+    discord_rate_per_second: float = Field(default=50.0, gt=0, le=10_000)
+    discord_process_rate_per_second: float | None = Field(default=None, gt=0, le=10_000)
 
     @field_validator("log_level", mode="before")
     @classmethod

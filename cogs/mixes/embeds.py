@@ -68,8 +68,17 @@ def _fit(lines: list[str], limit: int) -> str:
 
 def mix_page(mix: Mix, page: int) -> discord.Embed:
     page = min(max(page, 1), pages(mix))
-    start = (page - 1) * PAGE_SIZE
-    lines = [_line(n, p) for n, p in enumerate(mix.picks[start : start + PAGE_SIZE], start=start + 1)]
+    embed = mix_embed(mix, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    footer = f"Page {page}/{pages(mix)}"
+    embed.set_footer(text=footer + (f" · {STALE}" if mix.stale else ""))
+    return embed
+
+
+def mix_embed(mix: Mix, start: int = 0, count: int | None = None) -> discord.Embed:
+    """The mix's tracks from `start` (`count` of them, or all that fit), each linked with why it was picked, and
+    its totals and notes; no footer (the preview puts its page there, a scheduled post its occurrence)."""
+    shown = mix.picks[start:] if count is None else mix.picks[start : start + count]
+    lines = [_line(n, p) for n, p in enumerate(shown, start=start + 1)]
     body = _fit(lines, 4096) if lines else "*No track fits this mix.*"
     embed = discord.Embed(title=f"🎛️ {safe(mix.title, 250)}", description=body, colour=COLOUR)
     total = long_duration(mix.total_s) if mix.total_s else "unknown"
@@ -87,6 +96,4 @@ def mix_page(mix: Mix, page: int) -> discord.Embed:
         notes.append(mix.short)
     if notes:
         embed.add_field(name="Missing", value=_fit([f"• {n}" for n in notes], 1024), inline=False)
-    footer = f"Page {page}/{pages(mix)}"
-    embed.set_footer(text=footer + (f" · {STALE}" if mix.stale else ""))
     return embed

@@ -46,6 +46,16 @@ def targets(page: int, pages: int) -> dict[str, tuple[int, bool]]:
     }
 
 
+def footer_note(message: discord.Message | None) -> str | None:
+    """What the message's footer says after its "Page n/m" (a scheduled post carries its occurrence there): a page
+    turn keeps it. Only the bot's own earlier footer is read back."""
+    if message is None or not message.embeds:
+        return None
+    footer = message.embeds[0].footer.text or ""
+    page, sep, note = footer.partition(" · ")
+    return note if sep and page.startswith("Page ") and note else None
+
+
 class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
     """One pager button. `bound()` gives the subclass that knows the playlist service; that one is registered
     with `bot.add_dynamic_items` and rendered, so a click finds its way back to the service."""
@@ -96,6 +106,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
             await interaction.response.defer()  # "update the message later": no new message, no spinner
         page = await work
         embed, view = playlist_page(page), type(self).row_for(page)
+        if kept := footer_note(interaction.message):  # e.g. a scheduled post's occurrence: it must stay findable
+            embed.set_footer(text=f"{embed.footer.text} · {kept}")
         if interaction.response.is_done():
             await interaction.edit_original_response(embed=embed, view=view)
         else:

@@ -12,5 +12,5 @@ if TYPE_CHECKING:
 
 async def setup(bot: SharifyBot) -> None:
     s = bot.services
-    runner = make_runner(bot, s.schedules, s.playlists, s.schedule_runner)
+    runner = make_runner(bot, s.schedules, s.playlists, s.schedule_runner, s.clock)
     await bot.add_cog(ScheduleCog(s.schedules, s.playlists, s.guilds, runner, s.clock))

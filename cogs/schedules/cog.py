@@ -9,6 +9,8 @@ from discord.ext import commands
 
 from bot.domain.clock import Clock
 from bot.domain.permissions import Actor
+from bot.domain.schedules.models import MAX_KEEP
+from bot.domain.schedules.pacing import PostPacer
 from bot.domain.schedules.recurrence import WEEKDAYS, suggest_zones
 from bot.domain.schedules.runner import RunnerSettings, ScheduleRunner
 from bot.domain.schedules.service import ChannelAccess, ScheduleService
@@ -85,9 +87,9 @@ class ScheduleCog(commands.GroupCog, group_name="schedule", group_description="P
     async def zones(self, interaction: discord.Interaction, current: str) -> list[Choice[str]]:
         return [Choice(name=z, value=z) for z in suggest_zones(current)]
 
-    @app_commands.command(name="add", description="Post a playlist in a channel on a schedule")
+    @app_commands.command(name="add", description="Post a playlist, or a fresh mix, in a channel on a schedule")
     @app_commands.describe(
-        what="The playlist to post",
+        what="The playlist to post, or a fresh mix each time: mood: rainy, lo-fi | blend",
         channel="Where to post it",
         every="How often: every day, week or month",
         at="The time of day, HH:MM (24-hour)",
@@ -95,6 +97,8 @@ class ScheduleCog(commands.GroupCog, group_name="schedule", group_description="P
         day="For monthly posts: the day of the month (1-28)",
         timezone="The time zone of the time (default: the server's, see /sharify-admin timezone)",
         cron="Instead of every/at: a cron expression, e.g. 0 18 * * 5",
+        save_as='For a fresh mix: save each one as a playlist named this plus the week or date, e.g. "Friday mix"',
+        keep=f"With save_as: how many saved mixes to keep (1-{MAX_KEEP}, default 4); older ones go to the trash",
     )
     @app_commands.choices(every=EVERY, weekday=DAYS)
     @app_commands.autocomplete(what=playlist_names, timezone=zones)
@@ -109,6 +113,8 @@ class ScheduleCog(commands.GroupCog, group_name="schedule", group_description="P
         day: app_commands.Range[int, 1, 28] | None = None,
         timezone: str | None = None,
         cron: str | None = None,
+        save_as: app_commands.Range[str, 1, 60] | None = None,
+        keep: app_commands.Range[int, 1, MAX_KEEP] | None = None,
     ) -> None:
         actor = await self._actor(interaction)
         access = channel_access(interaction, channel)
@@ -124,13 +130,15 @@ class ScheduleCog(commands.GroupCog, group_name="schedule", group_description="P
                 day=day,
                 timezone=timezone,
                 cron=cron,
+                save_as=save_as,
+                keep=keep,
             ),
             ephemeral=True,
         )
         await send(
             interaction,
             f"Scheduled **{safe(made.label, 80)}** in <#{made.channel_id}>, {made.recurrence.describe()}; "
-            f"first post {embeds.stamp(made.next_run_at)} (id `{embeds.short(made)}`).",
+            f"first post {embeds.stamp(made.next_run_at)} (id `{embeds.short(made)}`).{embeds.saving(made)}",
             ephemeral=True,
         )
 
@@ -182,6 +190,7 @@ class ScheduleCog(commands.GroupCog, group_name="schedule", group_description="P
 
 
 def make_runner(
-    bot: discord.Client, schedules: ScheduleService, playlists: PlaylistService, settings: RunnerSettings
+    bot: discord.Client, schedules: ScheduleService, playlists: PlaylistService, settings: RunnerSettings, clock: Clock
 ) -> ScheduleRunner:
-    return schedules.runner(DiscordPoster(bot, playlists, PageButton.bound(playlists)), settings)
+    pacer = PostPacer(clock, rate=settings.post_rate)
+    return schedules.runner(DiscordPoster(bot, playlists, PageButton.bound(playlists), pacer), settings)

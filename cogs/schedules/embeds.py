@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.domain.schedules.models import Outcome, Schedule
+from bot.domain.schedules.models import Fresh, Outcome, Schedule
 from bot.domain.services.playlists import PlaylistPage
 from cogs.common import clip, plural, safe
+from cogs.mixes.embeds import STALE, mix_embed
 from cogs.playlists.embeds import COLOUR, playlist_page
 
 SHORT_ID = 6
@@ -29,6 +30,30 @@ def scheduled_post(page: PlaylistPage, occurrence_id: str) -> discord.Embed:
     return embed
 
 
+def scheduled_mix(fresh: Fresh, occurrence_id: str) -> discord.Embed:
+    """A fresh mix: every track linked with why it was picked, where it was saved; the footer as above."""
+    embed = mix_embed(fresh.mix)
+    if fresh.saved_name:
+        embed.add_field(
+            name="Saved as", value=f"**{safe(fresh.saved_name, 100)}** · `/playlist show` to open it", inline=False
+        )
+    elif fresh.note:
+        embed.add_field(name="Not saved", value=safe(fresh.note, 300), inline=False)
+    stale = f" · {STALE}" if fresh.mix.stale else ""
+    embed.set_footer(text=clip(f"Fresh mix{stale} · scheduled post {occurrence_id}", 2048))
+    return embed
+
+
+def saving(schedule: Schedule) -> str:
+    """How a schedule saves its mixes, as a sentence (empty when it does not)."""
+    if not schedule.save_as:
+        return ""
+    return (
+        f" Each mix is saved as **{safe(schedule.save_as, 60)} …** (then the week or date); the last "
+        f"{plural(schedule.keep, 'mix', 'mixes')} stay, older ones go to the trash."
+    )
+
+
 def short(schedule: Schedule) -> str:
     return schedule.id[-SHORT_ID:]
 
@@ -43,6 +68,8 @@ def stamp(moment: datetime) -> str:
 
 def schedule_line(s: Schedule, server_zone: str) -> str:
     head = f"`{short(s)}` **{safe(s.label, 80)}** in <#{s.channel_id}> · {s.recurrence.describe()}"
+    if s.save_as:
+        head += f" · saved as {safe(s.save_as, 60)} …, last {s.keep} kept"
     if s.paused:
         when = f"⏸️ paused: {safe(s.paused_reason or 'paused', 200)}"
     else:

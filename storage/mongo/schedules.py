@@ -51,6 +51,7 @@ class MongoSchedules:
         schedule = Schedule(id=new_id(), **new.model_dump())
         doc = {"_id": schedule.id, **schedule.model_dump(mode="python", exclude={"id"})}
         doc["created_at"], doc["next_run_at"], doc["every"] = utc(new.created_at), utc(new.next_run_at), new.every.value
+        doc["saved"] = []
         try:
             await self._col.insert_one(doc)
         except BaseException:
@@ -163,6 +164,39 @@ class MongoSchedules:
             "last_run_at": utc(occurrence),
         }
         return await self._guarded(schedule_id, owner, occurrence, update)
+
+    async def reserve_save(self, schedule_id: str, *, owner: str, occurrence: datetime, name: str) -> str | None:
+        at = utc(occurrence)
+        guard: Doc = {"_id": schedule_id, "lease_owner": owner, "next_run_at": at}
+        # Already chosen for this occurrence: keep it (a no-op update that returns the name).
+        doc = await self._col.find_one_and_update(
+            {**guard, "save_at": at},
+            {"$set": {"save_at": at}},
+            {"save_name": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            doc = await self._col.find_one_and_update(
+                {**guard, "save_at": {"$ne": at}},
+                {"$set": {"save_at": at, "save_name": name}},
+                {"save_name": True},
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if doc is None else str(doc["save_name"])
+
+    async def record_saved(self, schedule_id: str, *, playlist_id: str) -> builtins.list[str]:
+        doc = await self._col.find_one_and_update(
+            {"_id": schedule_id},
+            {"$addToSet": {"saved": playlist_id}},  # appended once, at the end: the list stays oldest first
+            {"saved": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            raise schedule_missing()
+        return [str(p) for p in doc.get("saved", [])]
+
+    async def forget_saved(self, schedule_id: str, *, playlist_ids: Sequence[str]) -> None:
+        await self._col.update_one({"_id": schedule_id}, {"$pullAll": {"saved": list(playlist_ids)}})
 
     async def release(self, *, owner: str, schedule_ids: Sequence[str]) -> int:
         if not schedule_ids:

@@ -191,6 +191,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX round_votes_submission ON round_votes (submission_id);
     """,
+    # 6: a scheduled fresh mix can be saved as a playlist each time, keeping the last few
+    """
+    ALTER TABLE schedules ADD COLUMN save_as TEXT;
+    ALTER TABLE schedules ADD COLUMN keep INTEGER NOT NULL DEFAULT 4;
+    ALTER TABLE schedules ADD COLUMN save_at TEXT;
+    ALTER TABLE schedules ADD COLUMN save_name TEXT;
+    ALTER TABLE schedules ADD COLUMN saved TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 

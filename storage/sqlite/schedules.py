@@ -8,6 +8,7 @@ occurrence (`next_run_at`) in their WHERE clause."""
 from __future__ import annotations
 
 import builtins
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -20,7 +21,7 @@ from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, fr
 COLS = (
     "id, guild_id, channel_id, what, target, label, every, cron, timezone, created_by, created_at, next_run_at,"
     " paused, paused_reason, lease_owner, lease_until, attempts, failures, last_run_at, last_outcome, last_detail,"
-    " last_message_id"
+    " last_message_id, save_as, keep, save_at, save_name, saved"
 )
 FREE = "(lease_until IS NULL OR lease_until <= :now)"
 
@@ -49,6 +50,11 @@ def schedule_from_row(row: sqlite3.Row) -> Schedule:
         last_outcome=Outcome(row["last_outcome"]) if row["last_outcome"] else None,
         last_detail=row["last_detail"],
         last_message_id=row["last_message_id"],
+        save_as=row["save_as"],
+        keep=row["keep"],
+        save_at=from_iso_opt(row["save_at"]),
+        save_name=row["save_name"],
+        saved=tuple(json.loads(row["saved"])),
     )
 
 
@@ -64,7 +70,8 @@ class SqliteSchedules:
             row = fetch_one(
                 conn,
                 "INSERT INTO schedules (id, guild_id, channel_id, what, target, label, every, cron, timezone,"
-                f" created_by, created_at, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLS}",
+                " created_by, created_at, next_run_at, save_as, keep)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLS}",
                 (
                     new_id(),
                     new.guild_id,
@@ -78,6 +85,8 @@ class SqliteSchedules:
                     new.created_by,
                     iso(new.created_at),
                     iso(new.next_run_at),
+                    new.save_as,
+                    new.keep,
                 ),
             )
             assert row is not None
@@ -197,6 +206,43 @@ class SqliteSchedules:
             "owner": owner,
         }
         return await self._changed(sql, params)
+
+    async def reserve_save(self, schedule_id: str, *, owner: str, occurrence: datetime, name: str) -> str | None:
+        sql = (
+            "UPDATE schedules SET save_name = CASE WHEN save_at = :occ THEN save_name ELSE :name END, save_at = :occ"
+            " WHERE id = :id AND lease_owner = :owner AND next_run_at = :occ RETURNING save_name"
+        )
+        params = {"occ": iso(occurrence), "name": name, "id": schedule_id, "owner": owner}
+
+        def tx(conn: sqlite3.Connection) -> str | None:
+            row = fetch_one(conn, sql, params)
+            return None if row is None else str(row[0])
+
+        return await self._db.transact(tx)
+
+    async def record_saved(self, schedule_id: str, *, playlist_id: str) -> builtins.list[str]:
+        def tx(conn: sqlite3.Connection) -> builtins.list[str]:
+            row = fetch_one(conn, "SELECT saved FROM schedules WHERE id = ?", (schedule_id,))
+            if row is None:
+                raise schedule_missing()
+            saved: builtins.list[str] = json.loads(row[0])
+            if playlist_id not in saved:
+                saved.append(playlist_id)
+                conn.execute("UPDATE schedules SET saved = ? WHERE id = ?", (json.dumps(saved), schedule_id))
+            return saved
+
+        return await self._db.transact(tx)  # one BEGIN IMMEDIATE transaction: no other writer in between
+
+    async def forget_saved(self, schedule_id: str, *, playlist_ids: Sequence[str]) -> None:
+        gone = set(playlist_ids)
+
+        def tx(conn: sqlite3.Connection) -> None:
+            row = fetch_one(conn, "SELECT saved FROM schedules WHERE id = ?", (schedule_id,))
+            if row is not None:
+                kept = [p for p in json.loads(row[0]) if p not in gone]
+                conn.execute("UPDATE schedules SET saved = ? WHERE id = ?", (json.dumps(kept), schedule_id))
+
+        await self._db.transact(tx)
 
     async def release(self, *, owner: str, schedule_ids: Sequence[str]) -> int:
         if not schedule_ids:

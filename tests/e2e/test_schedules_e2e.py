@@ -21,11 +21,15 @@ from bot.config import Settings
 from bot.domain.models import Track
 from bot.domain.permissions import Actor
 from bot.domain.schedules.models import Outcome, nonce_of, occurrence_id
+from bot.domain.schedules.pacing import PostPacer
+from bot.domain.schedules.runner import Post
 from bot.domain.schedules.service import ChannelAccess
 from bot.sandbox.clock import SettableClock
 from bot.sandbox.discord_sim import DiscordSimulator, SimChannel, SimGuild, SimMember
 from bot.sandbox.discord_sim.model import Overwrite
 from bot.sandbox.harness import sharify_on
+from cogs.playlists.views import PageButton
+from cogs.schedules.poster import DiscordPoster
 from tests.cogs.hostile import HOSTILE
 from tests.e2e.conftest import World
 from tests.e2e.test_hostile_corpus_e2e import live_entities
@@ -166,7 +170,7 @@ async def test_two_bots_on_one_database_post_each_occurrence_once(scene: Scene) 
         scene.clock.set(due)
         first.services.schedules.wake()
         second.services.schedules.wake()
-        await until(lambda: len(scene.posts()) == 12)
+        await until(lambda: len(scene.posts()) == 12, within=30)  # paced: 5 posts per channel every 5 seconds
         await quiet()
         footers = [p.embeds[0]["footer"]["text"] for p in scene.posts()]
         assert len(footers) == len(set(footers)) == 12
@@ -298,3 +302,37 @@ async def test_a_removed_permission_is_a_recorded_failure_shown_in_the_list(scen
         assert scene.posts() == []
         assert [v.code for v in scene.sim.violations] == [50013]
         scene.sim.violations.clear()
+
+
+async def test_a_post_whose_page_was_turned_is_still_found_after_its_poster_died(scene: Scene) -> None:
+    async with scene.bot() as app:
+        await playlist(app, scene)  # two pages
+        made = await app.services.schedules.add(
+            manager(scene), what="Friday Mix", channel=access(scene.music), every="day", at="18:00", timezone="UTC"
+        )
+        due = made.next_run_at
+        # another process claimed the occurrence, posted it and died before recording that it had
+        (claimed,) = await app.storage.schedules.claim(
+            now=due, owner="dead", lease_until=due + timedelta(minutes=2), limit=1
+        )
+        key = occurrence_id(made.id, due)
+        playlists = app.services.playlists
+        dead = DiscordPoster(app.bot, playlists, PageButton.bound(playlists), PostPacer(scene.clock))
+        await dead.send(Post(claimed, due, key, nonce_of(key)))
+        (post,) = scene.posts()
+        page2 = await scene.sim.click(scene.sim.posted(post, user=scene.alice), "Next", user=scene.alice)
+        footer = page2.embeds[0]["footer"]["text"]
+        assert "Page 2/2" in footer and key in footer  # the page turn kept the occurrence marker
+        scene.sim.state.nonces.clear()  # Discord's few minutes of nonce memory are over
+        scene.clock.set(due + timedelta(minutes=2, seconds=1))  # the dead process's lease expired
+        app.services.schedules.wake()
+        await until_async(lambda: _outcome(app, scene, Outcome.FOUND))
+        await quiet()
+        assert len(scene.posts()) == 1
+        (s,) = await app.services.schedules.list(scene.guild.id)
+        assert s.last_message_id == post.id and s.next_run_at == due + timedelta(days=1)
+
+
+async def _outcome(app: App, scene: Scene, outcome: Outcome) -> bool:
+    (s,) = await app.services.schedules.list(scene.guild.id)
+    return s.last_outcome is outcome

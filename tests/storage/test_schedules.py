@@ -202,3 +202,52 @@ async def test_guild_time_zone_setting(storage: Storage) -> None:
     assert (await storage.guilds.settings(G1)).timezone == "Europe/Paris"
     assert (await storage.guilds.set_manager_role(G1, 43, present=True)).timezone == "Europe/Paris"
     assert (await storage.guilds.set_timezone(G2, "Asia/Tokyo")).manager_role_ids == ()
+
+
+async def test_a_mix_schedule_keeps_its_saving_fields(storage: Storage) -> None:
+    made = await storage.schedules.create(
+        new_schedule().model_copy(update={"what": "mood", "target": "rainy", "save_as": "Friday mix", "keep": 2}),
+        max_per_guild=5,
+    )
+    assert (made.save_as, made.keep, made.save_at, made.save_name, made.saved) == ("Friday mix", 2, None, None, ())
+    assert await storage.schedules.get(G1, made.id) == made
+    plain = await storage.schedules.create(new_schedule(label="plain"), max_per_guild=5)
+    assert (plain.save_as, plain.keep, plain.saved) == (None, 4, ())
+
+
+async def test_the_saved_name_is_chosen_once_per_occurrence_by_the_lease_holder(storage: Storage) -> None:
+    made = await storage.schedules.create(new_schedule(), max_per_guild=5)
+    await storage.schedules.claim(now=T0, owner="a", lease_until=T0 + LEASE, limit=1)
+    reserve = storage.schedules.reserve_save
+    assert await reserve(made.id, owner="b", occurrence=T0, name="Mix W49") is None  # not the lease holder
+    assert await reserve(made.id, owner="a", occurrence=T0 - LEASE, name="Mix W49") is None  # not its occurrence
+    assert await reserve(made.id, owner="a", occurrence=T0, name="Mix W49") == "Mix W49"
+    # a later attempt at the same occurrence (after the lease expired) gets the name chosen first
+    await storage.schedules.claim(now=T0 + LEASE, owner="b", lease_until=T0 + 2 * LEASE, limit=1)
+    assert await reserve(made.id, owner="b", occurrence=T0, name="Mix W49 18:00") == "Mix W49"
+    got = await storage.schedules.get(G1, made.id)
+    assert got is not None and (got.save_at, got.save_name) == (T0, "Mix W49")
+    # the next occurrence chooses afresh
+    week = timedelta(days=7)
+    assert await storage.schedules.finish(
+        made.id, owner="b", occurrence=T0, outcome=Outcome.POSTED, detail=None, message_id=1,
+        next_run_at=T0 + week, failures=0,
+    )  # fmt: skip
+    await storage.schedules.claim(now=T0 + week, owner="c", lease_until=T0 + week + LEASE, limit=1)
+    assert await reserve(made.id, owner="c", occurrence=T0 + week, name="Mix W50") == "Mix W50"
+
+
+async def test_saved_playlists_are_listed_once_oldest_first_and_forgotten(storage: Storage) -> None:
+    made = await storage.schedules.create(new_schedule(), max_per_guild=5)
+    record = storage.schedules.record_saved
+    assert await record(made.id, playlist_id="p1") == ["p1"]
+    assert await record(made.id, playlist_id="p2") == ["p1", "p2"]
+    assert await record(made.id, playlist_id="p1") == ["p1", "p2"]  # a retry changes nothing
+    results = await asyncio.gather(*(record(made.id, playlist_id=f"q{i}") for i in range(10)))
+    final = max(results, key=len)
+    assert final[:2] == ["p1", "p2"] and sorted(final[2:]) == sorted(f"q{i}" for i in range(10))
+    await storage.schedules.forget_saved(made.id, playlist_ids=["p1", *[f"q{i}" for i in range(10)]])
+    got = await storage.schedules.get(G1, made.id)
+    assert got is not None and got.saved == ("p2",)
+    with pytest.raises(NotFound):
+        await record("0" * 24, playlist_id="p3")

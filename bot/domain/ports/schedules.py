@@ -64,6 +64,20 @@ class ScheduleRepository(Protocol):
         """Keep the occurrence due but let nobody claim it before `at` (a transient failure). Guarded like finish."""
         ...
 
+    async def reserve_save(self, schedule_id: str, *, owner: str, occurrence: datetime, name: str) -> str | None:
+        """The name the fresh mix of `occurrence` is saved under: `name` on the first call for the occurrence, the
+        name chosen then on every later one (a retry, another claimant). None when `owner` lost the lease."""
+        ...
+
+    async def record_saved(self, schedule_id: str, *, playlist_id: str) -> builtins.list[str]:
+        """Add a saved playlist's id to the schedule's list (once: a repeat changes nothing); the list, oldest
+        first. NotFound when the schedule is gone."""
+        ...
+
+    async def forget_saved(self, schedule_id: str, *, playlist_ids: Sequence[str]) -> None:
+        """Drop these ids from the schedule's saved list (they went to the trash)."""
+        ...
+
     async def release(self, *, owner: str, schedule_ids: Sequence[str]) -> int:
         """Give up `owner`'s leases on these schedules (a graceful stop); returns how many."""
         ...

@@ -11,14 +11,17 @@ Exactly once, across processes and crashes:
 - finish/retry are guarded by the lease owner and the occurrence: a claimant that lost its lease changes nothing.
 
 After downtime an occurrence missed by less than the grace window is posted (once); older ones are recorded as
-skipped. A transient failure (Discord 5xx, 429) is retried with backoff while the occurrence is inside the window; a
-failed occurrence counts toward the failures in a row, and at `pause_after` the schedule pauses itself, saying why.
+skipped. A transient failure (Discord 5xx, 429; Last.fm down or slow while a fresh mix is made) is retried with
+backoff while the occurrence is inside the window; a failed occurrence counts toward the failures in a row, and at
+`pause_after` the schedule pauses itself, saying why. A mood or blend schedule's mix is made (and saved) at post time
+by the Mixer; saved mixes beyond the schedule's `keep` go to the trash after the post is recorded.
 Stopping: the runner stops claiming, lets posts in flight finish (bounded), and releases leases it never started.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import uuid
@@ -29,7 +32,7 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.ports.schedules import ScheduleRepository
-from bot.domain.schedules.models import Outcome, Schedule, nonce_of, occurrence_id
+from bot.domain.schedules.models import Fresh, Outcome, Schedule, nonce_of, occurrence_id
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,17 @@ class Post:
     occurrence: datetime
     occurrence_id: str
     nonce: str
+    fresh: Fresh | None = None  # the mix made for this occurrence (a mood or blend schedule)
+
+
+class Mixer(Protocol):
+    async def make(self, post: Post, *, owner: str) -> Fresh:
+        """The occurrence's fresh mix (saved, when the schedule saves). PostError on failure."""
+        ...
+
+    async def trim(self, schedule: Schedule, saved: Sequence[str]) -> int:
+        """Move saved mixes beyond the schedule's `keep` to the trash."""
+        ...
 
 
 class Poster(Protocol):
@@ -67,10 +81,12 @@ class RunnerSettings:
     lease: timedelta = timedelta(minutes=2)
     poll_s: float = 15.0
     batch: int = 20
+    batches: int = 4  # claimed batches handled at once by run()
     concurrency: int = 10
     retry_base: timedelta = timedelta(seconds=30)
     pause_after: int = 3  # failed occurrences in a row
     stop_timeout_s: float = 10.0
+    post_rate: float = 50.0  # Discord requests a second this process may make for posts (its share of the bot's)
 
 
 class ScheduleRunner:
@@ -83,9 +99,11 @@ class ScheduleRunner:
         settings: RunnerSettings | None = None,
         owner: str | None = None,
         rng: random.Random | None = None,
+        mixer: Mixer | None = None,
     ) -> None:
         self._store = store
         self._poster = poster
+        self._mixer = mixer
         self._clock = clock
         self.settings = settings or RunnerSettings()
         self.owner = owner or uuid.uuid4().hex[:16]
@@ -101,11 +119,38 @@ class ScheduleRunner:
         self._wake.set()
 
     async def run(self) -> None:
-        """Claim and post until stopped: straight on while there is work, else every poll_s (jittered)."""
-        while not self._stopping.is_set():
-            if await self.tick():
-                continue
-            await self._pause(self.settings.poll_s * (0.5 + 0.5 * self._rng.random()))
+        """Claim and post until stopped: straight on while there is work, else every poll_s (jittered).
+
+        Up to `batches` claimed batches are handled at once: a batch waiting on a busy channel's rate limit does
+        not hold back the next claim (its leases are far longer than any wait the pacer makes)."""
+        batches: set[asyncio.Task[None]] = set()
+
+        def done(task: asyncio.Task[None]) -> None:
+            batches.discard(task)
+            if not batches:
+                self._idle.set()
+
+        try:
+            while not self._stopping.is_set():
+                if len(batches) >= self.settings.batches:
+                    await asyncio.wait(set(batches), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                claimed = await self._claim()
+                if claimed and not self._stopping.is_set():
+                    self._idle.clear()
+                    task = asyncio.ensure_future(self._handle_all(claimed))
+                    batches.add(task)
+                    task.add_done_callback(done)
+                    continue
+                if claimed:  # stopping while claiming: give them back
+                    await self._store.release(owner=self.owner, schedule_ids=[c.id for c in claimed])
+                    break
+                await self._pause(self.settings.poll_s * (0.5 + 0.5 * self._rng.random()))
+            if batches:  # stopping: posts in flight finish (stop() bounds how long it waits for them)
+                await asyncio.wait(set(batches))
+        finally:
+            for task in batches:  # cancelled (after stop's grace): posts still in flight stop too
+                task.cancel()
 
     async def stop(self) -> None:
         """Stop claiming; posts in flight finish (within stop_timeout_s); unstarted claims are released."""
@@ -125,15 +170,18 @@ class ScheduleRunner:
             return 0
         self._idle.clear()
         try:
-            now = self._clock.now()
-            claimed = await self._store.claim(
-                now=now, owner=self.owner, lease_until=now + self.settings.lease, limit=self.settings.batch
-            )
+            claimed = await self._claim()
             if claimed:
                 await self._handle_all(claimed)
             return len(claimed)
         finally:
             self._idle.set()
+
+    async def _claim(self) -> list[Schedule]:
+        now = self._clock.now()
+        return await self._store.claim(
+            now=now, owner=self.owner, lease_until=now + self.settings.lease, limit=self.settings.batch
+        )
 
     async def _handle_all(self, claimed: Sequence[Schedule]) -> None:
         gate = asyncio.Semaphore(self.settings.concurrency)
@@ -184,13 +232,28 @@ class ScheduleRunner:
             if found is not None:
                 await self._finish(schedule, Outcome.FOUND, "posted by an earlier attempt", found, upcoming, 0)
                 return Outcome.FOUND
+        if schedule.is_mix:
+            try:
+                post = dataclasses.replace(post, fresh=await self._make_mix(post))
+            except PostError as e:
+                return await self._failed(schedule, post, e, upcoming)
         try:
             message_id = await self._poster.send(post)
         except PostError as e:
             return await self._failed(schedule, post, e, upcoming)
         self.posted += 1
         await self._finish(schedule, Outcome.POSTED, None, message_id, upcoming, 0)
+        if post.fresh is not None and post.fresh.saved and self._mixer is not None:
+            try:
+                await self._mixer.trim(schedule, post.fresh.saved)
+            except Exception:  # the post is made and recorded; the next occurrence trims again
+                log.exception("schedule %s: older saved mixes could not be trimmed", schedule.id)
         return Outcome.POSTED
+
+    async def _make_mix(self, post: Post) -> Fresh:
+        if self._mixer is None:
+            raise PostError("mixes are not set up on this bot", transient=False)
+        return await self._mixer.make(post, owner=self.owner)
 
     async def _failed(self, schedule: Schedule, post: Post, error: PostError, upcoming: datetime) -> Outcome:
         now = self._clock.now()

@@ -13,20 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain import text
 from bot.domain.clock import Clock, SystemClock
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.permissions import Actor
 from bot.domain.ports.schedules import ScheduleRepository
 from bot.domain.ports.storage import GuildRepository
-from bot.domain.schedules.models import NewSchedule, Schedule
+from bot.domain.schedules.fresh import PREFIX_MAX, FreshMixes
+from bot.domain.schedules.models import DEFAULT_KEEP, MAX_KEEP, MIX_KINDS, NewSchedule, Schedule
 from bot.domain.schedules.recurrence import Recurrence, zone
 from bot.domain.schedules.runner import Poster, RunnerSettings, ScheduleRunner
+from bot.domain.services.mixes import MixService, parse_tags
 from bot.domain.services.playlists import PlaylistService
 
 MANAGERS_ONLY = "Only server managers can change scheduled posts."
 DEFAULT_TIMEZONE = "UTC"
 SHORT_ID = 6  # characters of the id shown in lists (its end: ids start with their creation time)
-LATER_KINDS = ("mood", "blend")  # posted by the mix service once it is part of Sharify
 
 
 @dataclass(frozen=True)
@@ -63,23 +65,24 @@ class ScheduleService:
         *,
         limits: ScheduleLimits | None = None,
         clock: Clock | None = None,
-        mixes: object | None = None,
+        mixes: MixService | None = None,
     ) -> None:
         self._store = schedules
         self._guilds = guilds
         self._playlists = playlists
         self.limits = limits or ScheduleLimits()
         self._clock = clock or SystemClock()
-        self._mixes = mixes
+        self._fresh: FreshMixes | None = None
+        self.use_mixes(mixes)
         self._wakers: builtins.list[Callable[[], None]] = []
 
-    def use_mixes(self, mixes: object | None) -> None:
-        """The mix service, once Sharify has one: `what: mood:<tags>` and `what: blend` are accepted with it."""
-        self._mixes = mixes
+    def use_mixes(self, mixes: MixService | None) -> None:
+        """The mix service: with it, `what: mood:<tags>` and `what: blend` post a fresh mix each time."""
+        self._fresh = None if mixes is None else FreshMixes(mixes, self._playlists, self._store)
 
     def runner(self, poster: Poster, settings: RunnerSettings | None = None) -> ScheduleRunner:
         """A runner over this service's store, posting through `poster` (the Discord side), woken by run-now."""
-        runner = ScheduleRunner(self._store, poster, clock=self._clock, settings=settings)
+        runner = ScheduleRunner(self._store, poster, clock=self._clock, settings=settings, mixer=self._fresh)
         self.on_due(runner.wake)
         return runner
 
@@ -146,6 +149,8 @@ class ScheduleService:
         day: int | None = None,
         timezone: str | None = None,
         cron: str | None = None,
+        save_as: str | None = None,
+        keep: int | None = None,
     ) -> Schedule:
         require_manager(actor)
         check_channel(channel)
@@ -155,6 +160,7 @@ class ScheduleService:
         if rules.shortest_gap(now) < self.limits.min_interval:
             raise InvalidInput(f"Scheduled posts can run at most once every {_span(self.limits.min_interval)}.")
         target = await self._target(actor.guild_id, what)
+        prefix, kept = _saving(target, save_as, keep)
         new = NewSchedule(
             guild_id=actor.guild_id,
             channel_id=channel.channel_id,
@@ -167,6 +173,8 @@ class ScheduleService:
             created_by=actor.user_id,
             created_at=now,
             next_run_at=rules.next_after(now),
+            save_as=prefix,
+            keep=kept,
         )
         return await self._store.create(new, max_per_guild=self.limits.max_per_guild)
 
@@ -218,12 +226,18 @@ class ScheduleService:
 
     async def _target(self, guild_id: int, what: str) -> Target:
         kind, sep, arg = what.strip().partition(":")
-        if kind.strip().lower() in LATER_KINDS and (sep or kind.strip().lower() == "blend"):
-            # The extension point for mixes: stored as their kind and argument, posted by the poster's mix hook.
-            if self._mixes is None:
-                raise InvalidInput("Scheduled mixes are not available yet; schedule a playlist for now.")
-            kind = kind.strip().lower()
-            return Target(kind, arg.strip(), f"{kind} mix {arg.strip()}".strip())
+        kind = kind.strip().lower()
+        if kind in MIX_KINDS and (sep or kind == "blend"):
+            # A fresh mix each time: stored as its kind and argument, made by the mix service at post time.
+            if self._fresh is None:
+                raise InvalidInput("Scheduled mixes need Last.fm, which is not set up here; schedule a playlist.")
+            if kind == "mood":
+                tags = parse_tags(arg)
+                if not tags:
+                    raise InvalidInput("Name the mood's tags after `mood:`, for example `mood: rainy, lo-fi`.")
+                joined = ", ".join(tags)
+                return Target(kind, joined, f"mood mix · {joined}")
+            return Target(kind, "", "server blend")
         playlist = await self._playlists.get(guild_id, what)
         return Target("playlist", playlist.id, playlist.name)
 
@@ -231,6 +245,20 @@ class ScheduleService:
 def require_manager(actor: Actor) -> None:
     if not actor.is_manager:
         raise Forbidden(MANAGERS_ONLY)
+
+
+def _saving(target: Target, save_as: str | None, keep: int | None) -> tuple[str | None, int]:
+    """The checked name prefix and count of saved mixes to keep (saving is for fresh mixes only)."""
+    kept = DEFAULT_KEEP if keep is None else keep
+    if not 1 <= kept <= MAX_KEEP:
+        raise InvalidInput(f"Keep 1 to {MAX_KEEP} saved mixes.")
+    if save_as is None or not save_as.strip():
+        if keep is not None:
+            raise InvalidInput("`keep` counts saved mixes: give `save_as` too.")
+        return None, kept
+    if target.what not in MIX_KINDS:
+        raise InvalidInput("Only a fresh mix (mood or blend) can be saved each time; a playlist already is one.")
+    return text.clean_line(save_as, what="name prefix", max_len=PREFIX_MAX), kept
 
 
 def check_channel(channel: ChannelAccess) -> None:

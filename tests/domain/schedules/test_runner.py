@@ -255,3 +255,41 @@ async def test_stop_releases_claims_it_did_not_start(sqlite_storage, schedule, c
     await r._handle_all([await current(sqlite_storage, schedule)])
     got = await current(sqlite_storage, schedule)
     assert got.lease_owner is None and got.lease_until is None and channel.sent == []
+
+
+class SlowChannel(FakeChannel):
+    """A poster whose sends wait until the test lets them through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = asyncio.Event()
+        self.waiting = 0
+
+    async def send(self, post: Post) -> int:
+        self.waiting += 1
+        await self.open.wait()
+        return await super().send(post)
+
+
+async def test_run_keeps_several_batches_in_flight_and_stop_lets_them_finish(sqlite_storage, schedule, clock) -> None:
+    for n in range(4):
+        await sqlite_storage.schedules.create(schedule.model_copy(update={"label": f"s{n}"}), max_per_guild=25)
+    channel = SlowChannel()
+    clock.at = FRIDAY
+    r = runner(sqlite_storage, channel, clock, batch=1, batches=2, poll_s=0.01)
+    task = asyncio.create_task(r.run())
+    async with asyncio.timeout(5):
+        while channel.waiting < 2:  # noqa: ASYNC110 - waiting for the runner's own tasks
+            await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert channel.waiting == 2  # two one-schedule batches at once; the third waits for a free place
+    stopping = asyncio.create_task(r.stop())
+    await asyncio.sleep(0.05)
+    assert not task.done()  # the posts in flight are not cut off
+    channel.open.set()
+    await stopping
+    async with asyncio.timeout(5):
+        await task
+    assert len(channel.sent) == 2
+    left = [s for s in await sqlite_storage.schedules.list(1) if s.last_outcome is None]
+    assert len(left) == 3 and all(s.lease_owner is None for s in left)  # the rest stay free for others

@@ -9,8 +9,11 @@ import pytest
 from bot.domain.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from bot.domain.permissions import Actor
 from bot.domain.schedules.service import ChannelAccess, ScheduleLimits, ScheduleService
+from bot.domain.services.mixes import MixService
+from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from tests.conftest import FakeClock
+from tests.domain.mixcatalog import MixCatalog
 
 MANAGER = Actor(guild_id=1, user_id=11, manage_guild=True)
 MEMBER = Actor(guild_id=1, user_id=12)
@@ -93,7 +96,7 @@ async def test_an_unknown_playlist_or_a_mix_without_the_mix_service(service) -> 
     with pytest.raises(NotFound, match="no playlist"):
         await service.add(MANAGER, what="nope", channel=OK, every="day", at="18:00")
     for what in ("mood:chill,rainy", "blend"):
-        with pytest.raises(InvalidInput, match="not available yet"):
+        with pytest.raises(InvalidInput, match="need Last"):
             await service.add(MANAGER, what=what, channel=OK, every="day", at="18:00")
 
 
@@ -122,3 +125,25 @@ async def test_suggestions_and_time_zone_validation(service) -> None:
     with pytest.raises(InvalidInput, match="not a time zone"):
         await service.set_timezone(MANAGER, "Nowhere/Land")
     assert timedelta(hours=1) == service.limits.min_interval
+
+
+async def test_a_fresh_mix_can_be_scheduled_and_saved_with_checked_options(service, sqlite_storage, clock) -> None:
+    playlists = PlaylistService(sqlite_storage, clock=clock)
+    music = MusicService(MixCatalog(), sqlite_storage.accounts, clock=clock)
+    service.use_mixes(MixService(music, playlists, sqlite_storage))
+    daily = {"channel": OK, "every": "day", "at": "18:00"}
+    made = await service.add(MANAGER, what="mood: Rainy , lo-fi", save_as="  Friday   mix ", keep=2, **daily)
+    assert (made.what, made.target, made.label) == ("mood", "rainy, lo-fi", "mood mix · rainy, lo-fi")
+    assert (made.save_as, made.keep) == ("Friday mix", 2)
+    blend = await service.add(MANAGER, what="blend", **daily)
+    assert (blend.what, blend.save_as, blend.keep) == ("blend", None, 4)
+    for options, message in (
+        ({"what": "mood:", "save_as": "x"}, "Name the mood"),
+        ({"what": "blend", "save_as": "x", "keep": 21}, "Keep 1 to 20"),
+        ({"what": "blend", "save_as": "x", "keep": 0}, "Keep 1 to 20"),
+        ({"what": "blend", "keep": 3}, "give `save_as` too"),
+        ({"what": "blend", "save_as": "x" * 61}, "too long"),
+        ({"what": "friday mix", "save_as": "x"}, "Only a fresh mix"),
+    ):
+        with pytest.raises(InvalidInput, match=message):
+            await service.add(MANAGER, **daily, **options)  # type: ignore[arg-type]
