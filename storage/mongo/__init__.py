@@ -11,6 +11,7 @@ from storage.mongo.events import MongoEvents
 from storage.mongo.guilds import MongoGuilds
 from storage.mongo.playlists import MongoPlaylists
 from storage.mongo.schedules import MongoSchedules
+from storage.mongo.shares import MongoShares
 
 __all__ = ["connect_mongo"]
 
@@ -27,6 +28,7 @@ async def connect_mongo(uri: str, database: str, *, transactions: bool | None = 
         accounts=MongoAccounts(db),
         cache=MongoCache(db),
         schedules=MongoSchedules(db),
+        shares=MongoShares(db),
         ping=db.ping,
         close=db.close,
         io=db.io,

@@ -55,6 +55,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("paused", ASCENDING), ("next_run_at", ASCENDING)], name="due"),
         IndexModel([("guild_id", ASCENDING), ("next_run_at", ASCENDING)], name="by_guild"),
     ],
+    # a share's _id is its token; one share per playlist
+    "shares": [IndexModel([("playlist_id", ASCENDING)], name="playlist_unique", unique=True)],
     "lastfm_cache": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     # accounts (_id = user id) are looked up by _id only.
 }
@@ -95,6 +97,7 @@ class MongoDatabase:
         self.accounts: Collection = self.db["accounts"]
         self.cache: Collection = self.db["lastfm_cache"]
         self.schedules: Collection = self.db["schedules"]
+        self.shares: Collection = self.db["shares"]
 
     @classmethod
     async def connect(cls, uri: str, name: str, *, transactions: bool | None = None) -> MongoDatabase:

@@ -13,6 +13,7 @@ from storage.sqlite.events import SqliteEvents
 from storage.sqlite.guilds import SqliteGuilds
 from storage.sqlite.playlists import SqlitePlaylists
 from storage.sqlite.schedules import SqliteSchedules
+from storage.sqlite.shares import SqliteShares
 
 __all__ = ["open_sqlite"]
 
@@ -29,6 +30,7 @@ async def open_sqlite(path: Path) -> Storage:
         accounts=SqliteAccounts(db),
         cache=SqliteCache(db),
         schedules=SqliteSchedules(db),
+        shares=SqliteShares(db),
         ping=db.ping,
         close=db.close,
         io=io,

@@ -35,6 +35,7 @@ from bot.domain.models import (
     PlaylistMode,
 )
 from bot.domain.ports.schedules import ScheduleRepository
+from bot.domain.ports.shares import ShareRepository
 
 type EventFor[R] = Callable[[R], NewEvent | None]
 """The event to record for a write's result (None: record nothing, e.g. nothing was removed)."""
@@ -364,6 +365,7 @@ class Storage:
     accounts: AccountRepository
     cache: CacheRepository
     schedules: ScheduleRepository
+    shares: ShareRepository
     ping: Callable[[], Awaitable[None]]
     close: Callable[[], Awaitable[None]]
     io: IoCounter = field(default_factory=IoCounter)
