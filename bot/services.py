@@ -13,6 +13,7 @@ from bot.domain.services.mixes import MixService
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from bot.domain.services.privacy import PrivacyService
+from bot.domain.services.share import ShareService
 from bot.domain.services.transfer import TransferService
 from bot.runtime.metrics import Metrics
 
@@ -29,4 +30,5 @@ class Services:
     transfer: TransferService
     mixes: MixService
     schedules: ScheduleService
+    shares: ShareService
     schedule_runner: RunnerSettings = field(default_factory=RunnerSettings)
