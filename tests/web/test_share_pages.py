@@ -24,7 +24,7 @@ async def test_the_page_shows_the_playlist_with_links_and_downloads(tmp_path: Pa
         status, headers, body = await w.get(f"/s/{token}")
         html = body.decode()
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "<h1>Late Night</h1>" in html and "3 tracks" in html
+    assert '<h1 dir="auto">Late Night</h1>' in html and "3 tracks" in html
     assert 'href="https://open.spotify.com/search/Artist%200%20Title%200"' in html
     assert 'href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"' in html
     for fmt in Format:
@@ -121,8 +121,12 @@ async def test_privacy_server_name_and_contributors(tmp_path: Path) -> None:
         names_only = (await w.get(f"/s/{token}"))[2].decode()
         csv_file = (await w.get(f"/s/{token}/download/csv"))[2].decode()
     assert "Night" not in hidden and "Ada" not in hidden and "Bea" not in hidden
-    assert "Added by\n    a member (2), a member (2)" in hidden
-    assert "Night &lt;Owls&gt;" in shown and "Ada Owner (2)" in shown and "Bea &lt;b&gt;Friend&lt;/b&gt; (2)" in shown
+    assert "Added by\n    <bdi>a member</bdi> (2), <bdi>a member</bdi> (2)" in hidden
+    assert (
+        "Night &lt;Owls&gt;" in shown
+        and "<bdi>Ada Owner</bdi> (2)" in shown
+        and "<bdi>Bea &lt;b&gt;Friend&lt;/b&gt;</bdi> (2)" in shown
+    )
     assert "Night" not in names_only and "Ada Owner" in names_only
     assert "Ada Owner" in csv_file
     for page in (hidden, shown, names_only):
