@@ -15,6 +15,7 @@ single lookup. Each client address has a token bucket; past it, 429 with Retry-A
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import logging
@@ -53,6 +54,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 HTML = "text/html; charset=utf-8"
+GZIP_FROM = 1024  # bytes: smaller answers go as they are
 
 type GuildName = Callable[[int], str | None]
 type MemberName = Callable[[int, int], str | None]
@@ -191,7 +193,7 @@ class WebServer:
         if variant not in cached.rendered:
             body = await asyncio.to_thread(self._render, cached.page, platform)
             cached.rendered[variant] = (body, _etag(body))
-        return _conditional(request, cached, variant, HTML)
+        return await _conditional(request, cached, variant, HTML)
 
     async def _download(self, request: web.Request) -> web.Response:
         cached = await self._cached(request)
@@ -207,7 +209,7 @@ class WebServer:
             body = await asyncio.to_thread(self._export, page, fmt)
             cached.rendered[variant] = (body, _etag(body))
         name = f"{safe_filename(page.playlist.name)}.{fmt.value}"
-        response = _conditional(request, cached, variant, MEDIA_TYPES[fmt])
+        response = await _conditional(request, cached, variant, MEDIA_TYPES[fmt])
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -228,7 +230,7 @@ class WebServer:
             }
             body = json.dumps(data, ensure_ascii=False).encode()
             cached.rendered[variant] = (body, _etag(body))
-        return _conditional(request, cached, variant, "application/json")
+        return await _conditional(request, cached, variant, "application/json")
 
     # -- rendering (off the event loop) --------------------------------------------------------------------------
 
@@ -268,15 +270,26 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _conditional(request: web.Request, cached: Cached, variant: str, content_type: str) -> web.Response:
+async def _conditional(request: web.Request, cached: Cached, variant: str, content_type: str) -> web.Response:
+    """The variant's bytes (gzipped, compressed once and kept, when the client takes gzip), or a 304 when the client
+    already has them. Each encoding has its own strong ETag."""
     body, etag = cached.rendered[variant]
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > GZIP_FROM
+    if gzipped:
+        zipped = f"{variant}:gz"
+        if zipped not in cached.rendered:
+            packed = await asyncio.to_thread(gzip.compress, body, 6, mtime=0)
+            cached.rendered[zipped] = (packed, etag[:-1] + '-gz"')
+        body, etag = cached.rendered[zipped]
     max_age = max(1, round(cached.ttl_s))
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}, must-revalidate"}
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}, must-revalidate", "Vary": "Accept-Encoding"}
     if cached.last_modified is not None:
         headers["Last-Modified"] = format_datetime(cached.last_modified, usegmt=True)
     tags = request.headers.get("If-None-Match", "")
     if etag in {t.strip().removeprefix("W/") for t in tags.split(",")} or tags.strip() == "*":
         return web.Response(status=304, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
     mime, _, charset = content_type.partition("; charset=")
     return web.Response(body=body, content_type=mime, charset=charset or None, headers=headers)
 

@@ -46,10 +46,21 @@ async def test_security_and_cache_headers(tmp_path: Path) -> None:
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "style-src 'self'" in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "no-referrer"
-    assert re.fullmatch(r'"[0-9a-f]{32}"', headers["ETag"])
+    assert re.fullmatch(r'"[0-9a-f]{32}-gz"', headers["ETag"]) and headers["Vary"] == "Accept-Encoding"
     assert headers["Last-Modified"].endswith(" GMT")
     assert headers["Cache-Control"] == "public, max-age=5, must-revalidate"
     assert static["Content-Security-Policy"] == csp and static["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_gzip_and_identity_are_two_representations(tmp_path: Path) -> None:
+    async with share_world(tmp_path) as w:
+        token = await w.playlist("p", tracks(100))
+        _, zipped, body = await w.get(f"/s/{token}")  # the client asks for gzip and unpacks it
+        _, plain, raw = await w.get(f"/s/{token}", Accept_Encoding="identity")
+        status, _, _ = await w.get(f"/s/{token}", Accept_Encoding="identity", If_None_Match=zipped["ETag"])
+    assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert body == raw and zipped["ETag"] == plain["ETag"][:-1] + '-gz"'
+    assert status == 200  # the gzip ETag does not validate the identity bytes
 
 
 async def test_a_revalidation_is_a_304_without_any_store_read(tmp_path: Path) -> None:
