@@ -57,8 +57,8 @@ def bot_settings(data_dir: Path, web_port: int, cache_s: float) -> Settings:
         web_port=web_port,
         public_url=f"http://127.0.0.1:{web_port}",
         web_cache_seconds=cache_s,
-        web_rate_per_second=1000,  # every visitor here is 127.0.0.1
-        web_burst=10_000,
+        web_rate_per_second=100_000,  # every visitor here is 127.0.0.1
+        web_burst=1_000_000,
     )
 
 
@@ -129,7 +129,7 @@ async def closed_loop(url: str, duration: float, *, etag: str | None = None) -> 
             latencies.append((time.monotonic() - start) * 1000)
 
     start = time.monotonic()
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession(auto_decompress=False) as http:  # gzip as a browser takes it; not unpacked here
         await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
     wall = time.monotonic() - start
     latencies.sort()
@@ -156,7 +156,7 @@ async def visits(url: str, rate: int, duration: float) -> dict[str, Any]:
                 failures += 1
         latencies.append((time.monotonic() - start) * 1000)
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), auto_decompress=False) as http:
         tasks = []
         start = loop.time()
         for i in range(int(rate * duration)):
@@ -182,10 +182,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         async with DiscordSimulator(settle=0.0, response_timeout=6.0) as sim:
             targets = populate(sim)
             async with bot(sim, data, free_port(), 0.001, args.tracks) as url:
-                async with aiohttp.ClientSession() as http, http.get(url) as r:
+                async with aiohttp.ClientSession(auto_decompress=False) as http, http.get(url) as r:
                     size = len(await r.read())
+                async with aiohttp.ClientSession() as http, http.get(url, headers={"Accept-Encoding": ""}) as r:
+                    out["page_bytes_identity"] = len(await r.read())
                     assert r.status == 200, r.status
-                out["page_bytes"] = size
+                out["page_bytes_gzip"] = size
                 out["cold"] = await closed_loop(url, args.duration)
                 print(f"cold (store read + render each time): {out['cold']}", flush=True)
         async with DiscordSimulator(settle=0.0, response_timeout=6.0) as sim:

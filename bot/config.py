@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     web_port: int = Field(default=0, ge=0, le=65535, description="0 turns the share pages off")
     public_url: str | None = Field(default=None, description="the pages' public address, e.g. https://share.example")
     web_cache_seconds: float = Field(default=5.0, gt=0, le=300, description="how long a page is served from memory")
-    web_rate_per_second: float = Field(default=5.0, gt=0, le=1000, description="page requests per visitor")
-    web_burst: int = Field(default=30, ge=1, le=10_000)
+    web_rate_per_second: float = Field(default=5.0, gt=0, le=100_000, description="page requests per visitor")
+    web_burst: int = Field(default=30, ge=1, le=1_000_000)
     web_forwarded_hops: int = Field(
         default=0, ge=0, le=5, description="load balancers that append the visitor's address to X-Forwarded-For"
     )

@@ -14,13 +14,13 @@ single lookup. Each client address has a token bucket; past it, 429 with Retry-A
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import json
 import logging
 from collections.abc import Callable
 from email.utils import format_datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -180,7 +180,7 @@ class WebServer:
     # -- handlers --------------------------------------------------------------------------------------------------
 
     async def _cached(self, request: web.Request) -> Cached | None:
-        return await self.cache.get(request.match_info["token"], self._shares.page)
+        return await self.cache.get(request.match_info["token"], self._shares.page, self._shares.unchanged)
 
     async def _page(self, request: web.Request) -> web.Response:
         cached = await self._cached(request)
@@ -190,10 +190,8 @@ class WebServer:
         if platform not in view.PLATFORM_KEYS.values():
             platform = view.DEFAULT_PLATFORM
         variant = f"page:{platform}"
-        if variant not in cached.rendered:
-            body = await asyncio.to_thread(self._render, cached.page, platform)
-            cached.rendered[variant] = (body, _etag(body))
-        return await _conditional(request, cached, variant, HTML)
+        made = await cached.variant(variant, partial(_tagged, self._render, cached.page, platform))
+        return await _conditional(request, cached, variant, made, HTML)
 
     async def _download(self, request: web.Request) -> web.Response:
         cached = await self._cached(request)
@@ -205,11 +203,9 @@ class WebServer:
             return self.not_found()
         page = cached.page
         variant = f"file:{fmt.value}"
-        if variant not in cached.rendered:
-            body = await asyncio.to_thread(self._export, page, fmt)
-            cached.rendered[variant] = (body, _etag(body))
+        made = await cached.variant(variant, partial(_tagged, self._export, page, fmt))
         name = f"{safe_filename(page.playlist.name)}.{fmt.value}"
-        response = await _conditional(request, cached, variant, MEDIA_TYPES[fmt])
+        response = await _conditional(request, cached, variant, made, MEDIA_TYPES[fmt])
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -230,7 +226,7 @@ class WebServer:
             }
             body = json.dumps(data, ensure_ascii=False).encode()
             cached.rendered[variant] = (body, _etag(body))
-        return await _conditional(request, cached, variant, "application/json")
+        return await _conditional(request, cached, variant, cached.rendered[variant], "application/json")
 
     # -- rendering (off the event loop) --------------------------------------------------------------------------
 
@@ -270,17 +266,25 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-async def _conditional(request: web.Request, cached: Cached, variant: str, content_type: str) -> web.Response:
+def _tagged[*A](make: Callable[[*A], bytes], *args: *A) -> tuple[bytes, str]:
+    body = make(*args)
+    return body, _etag(body)
+
+
+def _gzipped(body: bytes, etag: str) -> tuple[bytes, str]:
+    return gzip.compress(body, 6, mtime=0), etag[:-1] + '-gz"'
+
+
+async def _conditional(
+    request: web.Request, cached: Cached, variant: str, made: tuple[bytes, str], content_type: str
+) -> web.Response:
     """The variant's bytes (gzipped, compressed once and kept, when the client takes gzip), or a 304 when the client
     already has them. Each encoding has its own strong ETag."""
-    body, etag = cached.rendered[variant]
+    body, etag = made
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > GZIP_FROM
     if gzipped:
         zipped = f"{variant}:gz"
-        if zipped not in cached.rendered:
-            packed = await asyncio.to_thread(gzip.compress, body, 6, mtime=0)
-            cached.rendered[zipped] = (packed, etag[:-1] + '-gz"')
-        body, etag = cached.rendered[zipped]
+        body, etag = await cached.variant(zipped, partial(_gzipped, body, etag))
     max_age = max(1, round(cached.ttl_s))
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}, must-revalidate", "Vary": "Accept-Encoding"}
     if cached.last_modified is not None:

@@ -77,12 +77,18 @@ async def test_a_revalidation_is_a_304_without_any_store_read(tmp_path: Path) ->
         assert w.storage.io.round_trips == reads  # not one store call
         assert w.web.cache.loads == 1
 
-        # past the cache lifetime: one load, and a change shows with a new ETag
+        # past the cache lifetime with nothing changed: a version check of two single-row reads, no reload
+        clock.advance(seconds=6)
+        status, _, _ = await w.get(f"/s/{token}", If_None_Match=first["ETag"])
+        assert status == 304 and w.web.cache.loads == 1 and w.web.cache.checks == 1
+        assert w.storage.io.round_trips == reads + 2
+
+        # past it again after a change: the check fails, one full load, the change shows with a new ETag
         await w.playlists.add(owner(), "p", [Track(artist="New", title="Song")])
         clock.advance(seconds=6)
         status, changed, body2 = await w.get(f"/s/{token}", If_None_Match=first["ETag"])
         assert status == 200 and changed["ETag"] != first["ETag"] and b"Song" in body2
-        assert w.web.cache.loads == 2
+        assert w.web.cache.loads == 2 and w.web.cache.checks == 2
 
 
 async def test_unknown_revoked_and_trashed_are_the_same_404(tmp_path: Path) -> None:

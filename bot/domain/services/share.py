@@ -132,6 +132,14 @@ class ShareService:
         privacy = await self._shares.privacy(playlist.guild_id)
         return SharePage(share, playlist, stats, entries, privacy)
 
+    async def unchanged(self, token: str, page: SharePage) -> bool:
+        """Whether `page` is still what the token shows, by two single-row reads (no tracks): the share and its
+        playlist (whose revision moves with every change to it or its share) and the server's page privacy."""
+        found = await self._shares.by_token(token)
+        if found is None or found != (page.share, page.playlist) or found[1].deleted_at is not None:
+            return False
+        return await self._shares.privacy(page.playlist.guild_id) == page.privacy
+
     def _notify(self, guild_id: int, token: str | None) -> None:
         for listener in self.listeners:
             listener(guild_id, token)
