@@ -29,7 +29,13 @@ def free_port() -> int:
 @pytest.fixture
 async def web_world(settings: Settings) -> AsyncIterator[World]:
     port = free_port()
-    update = {"web_host": "127.0.0.1", "web_port": port, "public_url": f"http://127.0.0.1:{port}"}
+    update = {
+        "web_host": "127.0.0.1",
+        "web_port": port,
+        "public_url": f"http://127.0.0.1:{port}",
+        "health_host": "127.0.0.1",
+        "health_port": free_port(),
+    }
     async with make_world(settings.model_copy(update=update), lastfm=False) as w:
         yield w
 
@@ -47,7 +53,9 @@ def url_in(text: str) -> str:
 
 async def test_share_on_show_off_and_privacy(web_world: World) -> None:
     w = web_world
-    assert w.app.web is not None and w.app.web.running
+    assert w.app.web is not None and w.app.web.running and w.app.health is not None
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{w.app.health.port}/readyz") as r:
+        assert (await r.json())["web"] is True  # readiness covers the page server when it is on
     await w.run(w.alice, "playlist create", name="Road trip")
     await w.run(w.alice, "playlist add", name="Road trip", track="Daft Punk - One More Time")
 
