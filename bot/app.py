@@ -30,6 +30,7 @@ from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.rounds import RoundService
+from bot.domain.services.share import ShareService
 from bot.domain.services.transfer import ImportLimits, TransferService
 from bot.lastfm import LastfmClient
 from bot.lastfm.catalog import LastfmCatalog
@@ -40,6 +41,7 @@ from bot.runtime.jobs import JobRunner, shard_zero_guard
 from bot.runtime.lifecycle import Lifecycle, serve
 from bot.runtime.metrics import Metrics
 from bot.services import Services
+from bot.web import WebServer
 from storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class App:
     storage: Storage
     http: aiohttp.ClientSession
     health: HealthServer | None
+    web: WebServer | None
     lifecycle: Lifecycle
     admission: Admission
 
@@ -139,6 +142,13 @@ async def build(
             privacy=PrivacyService(storage, clock=clock, grace_days=settings.removed_server_days),
             transfer=TransferService(storage, playlists, music, clock=clock, limits=imports),
             mixes=MixService(music, playlists, storage),
+            shares=ShareService(
+                storage,
+                playlists,
+                clock=clock,
+                public_url=settings.public_url if settings.web_port else None,
+                max_tracks=settings.max_tracks_per_playlist,
+            ),
             schedules=ScheduleService(
                 storage.schedules,
                 storage.guilds,
@@ -172,22 +182,61 @@ async def build(
             await storage.ping()
             return True
 
-        readiness = gather_checks({"serving": serving, "gateway": gateway, "storage": store})
+        web = share_pages(settings, services, bot)
+
+        async def pages() -> bool:
+            return web is not None and web.running
+
+        checks = {"serving": serving, "gateway": gateway, "storage": store}
+        readiness = gather_checks(checks | ({"web": pages} if web is not None else {}))
         health_cm = (
             HealthServer(host=settings.health_host, port=settings.health_port, readiness=readiness, metrics=metrics)
             if settings.health_port
             else contextlib.nullcontext(None)
         )
-        async with health_cm as health:
+        async with contextlib.AsyncExitStack() as stack:
+            if web is not None:  # stops (requests in flight finish) after the health server, before the store closes
+                await stack.enter_async_context(web)
+            health = await stack.enter_async_context(health_cm)
             yield App(
                 bot=bot,
                 services=services,
                 storage=storage,
                 http=http,
                 health=health,
+                web=web,
                 lifecycle=lifecycle,
                 admission=admission,
             )
+
+
+def share_pages(settings: Settings, services: Services, bot: SharifyBot) -> WebServer | None:
+    """The share pages' server when SHARIFY_WEB_PORT is set. Names come from the gateway's cache only (no REST
+    call per visit), and only where the server allows them (bot.web.view)."""
+    if not settings.web_port:
+        return None
+
+    def guild_name(guild_id: int) -> str | None:
+        guild = bot.get_guild(guild_id)
+        return guild.name if guild else None
+
+    def member_name(guild_id: int, user_id: int) -> str | None:
+        guild = bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild else None
+        return member.display_name if member else None
+
+    return WebServer(
+        services.shares,
+        clock=services.clock,
+        host=settings.web_host,
+        port=settings.web_port,
+        cache_s=settings.web_cache_seconds,
+        rate_per_second=settings.web_rate_per_second,
+        burst=settings.web_burst,
+        forwarded_hops=settings.web_forwarded_hops,
+        guild_name=guild_name,
+        member_name=member_name,
+    )
 
 
 async def purge_trash(playlists: PlaylistService) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,17 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=60, description="time in-flight work gets on SIGTERM")
     max_interactions_in_flight: int = Field(default=8, ge=1, le=1000)
 
+    # Share pages: a public web page per shared playlist, on a port of its own (off unless set)
+    web_host: str = "0.0.0.0"  # noqa: S104 - visitors come through the load balancer
+    web_port: int = Field(default=0, ge=0, le=65535, description="0 turns the share pages off")
+    public_url: str | None = Field(default=None, description="the pages' public address, e.g. https://share.example")
+    web_cache_seconds: float = Field(default=5.0, gt=0, le=300, description="how long a page is served from memory")
+    web_rate_per_second: float = Field(default=5.0, gt=0, le=100_000, description="page requests per visitor")
+    web_burst: int = Field(default=30, ge=1, le=1_000_000)
+    web_forwarded_hops: int = Field(
+        default=0, ge=0, le=5, description="load balancers that append the visitor's address to X-Forwarded-For"
+    )
+
     # Limits
     max_tracks_per_playlist: int = Field(default=10_000, ge=1, le=100_000)
     max_playlists_per_guild: int = Field(default=200, ge=1, le=10_000)
@@ -82,6 +94,24 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_url(cls, v: object) -> object:
+        if not isinstance(v, str) or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme not in {"https", "http"} or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) address with a host and no query, e.g. https://share.example")
+        return v.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _web_fits(self) -> Settings:
+        if self.web_port and self.public_url is None:
+            raise ValueError("SHARIFY_WEB_PORT needs SHARIFY_PUBLIC_URL (the address visitors use for the pages)")
+        if self.web_port and self.web_port == self.health_port:
+            raise ValueError("SHARIFY_WEB_PORT and SHARIFY_HEALTH_PORT must differ")
+        return self
 
     @model_validator(mode="after")
     def _shards_fit(self) -> Settings:

@@ -14,6 +14,7 @@ from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import PlaylistService
 from bot.domain.services.privacy import PrivacyService
 from bot.domain.services.rounds import RoundService
+from bot.domain.services.share import ShareService
 from bot.domain.services.transfer import TransferService
 from bot.runtime.metrics import Metrics
 
@@ -31,4 +32,5 @@ class Services:
     mixes: MixService
     schedules: ScheduleService
     rounds: RoundService
+    shares: ShareService
     schedule_runner: RunnerSettings = field(default_factory=RunnerSettings)

@@ -89,6 +89,7 @@ class EventAction(StrEnum):
     REMOVE = "remove"
     MOVE = "move"
     DEDUPE = "dedupe"
+    SHARE = "share"  # the public page turned on (data["on"]=True) or off
     UNDO = "undo"
 
 

@@ -11,5 +11,5 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: SharifyBot) -> None:
-    await bot.add_cog(AdminCog(bot.services.guilds, bot.services.privacy, bot.services.schedules))
+    await bot.add_cog(AdminCog(bot.services.guilds, bot.services.privacy, bot.services.schedules, bot.services.shares))
     await bot.add_cog(MemberCog(bot.services.privacy))

@@ -15,6 +15,7 @@ from bot.domain.schedules.recurrence import suggest_zones
 from bot.domain.schedules.service import ScheduleService
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.privacy import Forgotten, PrivacyService
+from bot.domain.services.share import ShareService
 from cogs.common import actor_of, plural, send
 from cogs.confirm import Confirm
 
@@ -32,10 +33,13 @@ FORGET_QUESTION = (
 class AdminCog(commands.GroupCog, group_name="sharify-admin", group_description="Sharify's settings for this server"):
     managers = app_commands.Group(name="managers", description="Roles that manage every playlist here")
 
-    def __init__(self, guilds: GuildService, privacy: PrivacyService, schedules: ScheduleService) -> None:
+    def __init__(
+        self, guilds: GuildService, privacy: PrivacyService, schedules: ScheduleService, shares: ShareService
+    ) -> None:
         self.guilds = guilds
         self.privacy = privacy
         self.schedules = schedules
+        self.shares = shares
         super().__init__()
 
     async def zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -48,6 +52,20 @@ class AdminCog(commands.GroupCog, group_name="sharify-admin", group_description=
         actor = await actor_of(interaction, self.guilds)
         zone = await self.schedules.set_timezone(actor, timezone)
         await send(interaction, f"Scheduled posts here now default to the {zone} time zone.", ephemeral=True)
+
+    @app_commands.command(name="share-pages", description="What public playlist pages may show about this server")
+    @app_commands.describe(
+        server_name="Show this server's name on its pages",
+        member_names="Show contributors by display name (else each is 'a member')",
+    )
+    async def share_pages(
+        self, interaction: discord.Interaction, server_name: bool | None = None, member_names: bool | None = None
+    ) -> None:
+        actor = await actor_of(interaction, self.guilds)
+        done = await self.shares.set_privacy(actor, server_name=server_name, member_names=member_names)
+        server = "shows this server's name" if done.server_name else "doesn't show this server's name"
+        members = "names contributors" if done.member_names else "shows each contributor as *a member*"
+        await send(interaction, f"A public playlist page {server} and {members}.", ephemeral=True)
 
     @managers.command(name="add", description="Members with this role manage every playlist")
     @app_commands.describe(role="The role whose members become playlist managers")

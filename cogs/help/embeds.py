@@ -40,6 +40,11 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         (
             ("/playlist collaborators add · remove", "who edits a collaborative playlist", ""),
             ("/playlist history · undo", "who changed what, and taking it back", "/playlist undo"),
+            (
+                "/playlist share",
+                "a public web page anyone with the link can open (owner or managers)",
+                "/playlist share name:Road trip state:on",
+            ),
         ),
     ),
     (
@@ -71,6 +76,7 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         (
             ("/sharify forget-me", "delete your data and anonymize what you added", ""),
             ("/sharify-admin managers", "roles that manage every playlist (Manage Server)", ""),
+            ("/sharify-admin share-pages", "whether public pages show the server's and members' names", ""),
             ("/about", "version, links and privacy", ""),
         ),
     ),

@@ -15,4 +15,5 @@ async def setup(bot: SharifyBot) -> None:
     cog = PlaylistCog(services.playlists, services.music, services.guilds)
     bot.add_dynamic_items(cog.pager)  # the pager's buttons answer from their custom_id: after a restart too
     bot.add_dynamic_items(*cog.use_transfer(services.transfer))
+    cog.shares = services.shares
     await bot.add_cog(cog)

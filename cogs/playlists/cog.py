@@ -15,6 +15,7 @@ from bot.domain.permissions import Actor
 from bot.domain.services.guilds import GuildService
 from bot.domain.services.music import MusicService, Playing, Resolved
 from bot.domain.services.playlists import Added, PlaylistService
+from bot.domain.services.share import ShareService
 from bot.domain.services.transfer import TransferService
 from cogs.common import (
     LASTFM_BUDGET,
@@ -30,6 +31,7 @@ from cogs.common import (
 )
 from cogs.confirm import Confirm
 from cogs.playlists import embeds
+from cogs.playlists import share as share_glue
 from cogs.playlists import transfer as transfer_glue
 from cogs.playlists.options import Description, Mode, Name, NewName, TrackText, Trashed
 from cogs.playlists.views import PageButton
@@ -96,7 +98,10 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
         view = self.pager.row_for(first)
         pager: dict[str, Any] = {"view": view} if view else {}  # one page: no buttons
         note = f"There is no page {page:,}; here is page {first.page:,}, the last." if first.page != page else None
-        await send(interaction, note, embed=embeds.playlist_page(first), **pager)
+        embed = embeds.playlist_page(first)
+        if self.shares is not None:
+            share_glue.page_field(embed, (await self.shares.state(first.playlist.guild_id, first.playlist)).url)
+        await send(interaction, note, embed=embed, **pager)
 
     @functools.cached_property
     def pager(self) -> type[PageButton]:
@@ -278,6 +283,21 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     def transfer(self) -> TransferService:
         assert self.transfer_service is not None, "setup calls use_transfer()"
         return self.transfer_service
+
+    shares: ShareService | None = None  # set by setup: /playlist share and show's mention of the page
+
+    @app_commands.command(name="share", description="Turn a playlist's public web page on or off")
+    @app_commands.describe(
+        name="The playlist",
+        state="on: a page anyone with its link can open; off: the link stops working",
+        indexing="Let search engines list the page (off unless you say so)",
+    )
+    @app_commands.choices(state=[Choice(name="on", value="on"), Choice(name="off", value="off")])
+    async def share(
+        self, interaction: discord.Interaction, name: Name, state: str = "on", indexing: bool | None = None
+    ) -> None:
+        assert self.shares is not None, "setup sets the share service"
+        await share_glue.share(interaction, self.shares, self.guilds, name=name, state=state, indexing=indexing)
 
     @app_commands.command(name="export", description="Download a playlist as a file for any player")
     @app_commands.describe(name="The playlist", fmt="XSPF, JSPF, M3U8, CSV or plain text")

@@ -12,6 +12,7 @@ from storage.mongo.guilds import MongoGuilds
 from storage.mongo.playlists import MongoPlaylists
 from storage.mongo.rounds import MongoRounds
 from storage.mongo.schedules import MongoSchedules
+from storage.mongo.shares import MongoShares
 
 __all__ = ["connect_mongo"]
 
@@ -29,6 +30,7 @@ async def connect_mongo(uri: str, database: str, *, transactions: bool | None = 
         cache=MongoCache(db),
         schedules=MongoSchedules(db),
         rounds=MongoRounds(db),
+        shares=MongoShares(db),
         ping=db.ping,
         close=db.close,
         io=db.io,

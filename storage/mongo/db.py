@@ -71,6 +71,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("round_id", ASCENDING), ("submitted_at", ASCENDING)], name="by_round"),
         IndexModel([("round_id", ASCENDING), ("voters", ASCENDING)], name="by_voter"),
     ],
+    # a share's _id is its token; one share per playlist
+    "shares": [IndexModel([("playlist_id", ASCENDING)], name="playlist_unique", unique=True)],
     "lastfm_cache": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
     # accounts (_id = user id) are looked up by _id only.
 }
@@ -113,6 +115,7 @@ class MongoDatabase:
         self.schedules: Collection = self.db["schedules"]
         self.rounds: Collection = self.db["rounds"]
         self.submissions: Collection = self.db["round_submissions"]
+        self.shares: Collection = self.db["shares"]
 
     @classmethod
     async def connect(cls, uri: str, name: str, *, transactions: bool | None = None) -> MongoDatabase:

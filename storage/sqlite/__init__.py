@@ -14,6 +14,7 @@ from storage.sqlite.guilds import SqliteGuilds
 from storage.sqlite.playlists import SqlitePlaylists
 from storage.sqlite.rounds import SqliteRounds
 from storage.sqlite.schedules import SqliteSchedules
+from storage.sqlite.shares import SqliteShares
 
 __all__ = ["open_sqlite"]
 
@@ -31,6 +32,7 @@ async def open_sqlite(path: Path) -> Storage:
         cache=SqliteCache(db),
         schedules=SqliteSchedules(db),
         rounds=SqliteRounds(db),
+        shares=SqliteShares(db),
         ping=db.ping,
         close=db.close,
         io=io,

@@ -199,6 +199,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE schedules ADD COLUMN save_name TEXT;
     ALTER TABLE schedules ADD COLUMN saved TEXT NOT NULL DEFAULT '[]';
     """,
+    # 7: public share pages (one token per shared playlist) and what the server lets them show
+    """
+    CREATE TABLE shares (
+        token TEXT PRIMARY KEY,
+        playlist_id TEXT NOT NULL UNIQUE REFERENCES playlists (id) ON DELETE CASCADE,
+        guild_id INTEGER NOT NULL,
+        created_by INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        indexable INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE guilds ADD COLUMN share_server_name INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE guilds ADD COLUMN share_member_names INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ yaml = pytest.importorskip(
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
 HEALTH_PORT = 8080
+WEB_PORT = 8081
 SECRET_VARS = {ENV_PREFIX + f.upper() for f in SECRET_FIELDS}
-PLACEHOLDERS = ("PROJECT_ID", "REGION", "IMAGE_DIGEST")
+PLACEHOLDERS = ("PROJECT_ID", "REGION", "IMAGE_DIGEST", "SHARE_DOMAIN")
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 
@@ -98,8 +100,8 @@ def test_tmp_is_a_writable_emptydir() -> None:
 
 def test_probes_hit_the_health_server() -> None:
     c = container()
-    (port,) = c["ports"]
-    assert (port["name"], port["containerPort"]) == ("health", HEALTH_PORT)
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    assert ports == {"health": HEALTH_PORT, "web": WEB_PORT}
     assert one("ConfigMap")["data"]["SHARIFY_HEALTH_PORT"] == str(HEALTH_PORT)
     assert c["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "health"}
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
@@ -175,12 +177,12 @@ def test_service_account_uses_workload_identity_without_a_kubernetes_token() -> 
     assert pod_spec()["serviceAccountName"] == sa["metadata"]["name"]
 
 
-def test_network_policy_allows_only_health_in_and_dns_https_mongodb_metadata_out() -> None:
+def test_network_policy_allows_only_health_and_share_pages_in_and_dns_https_mongodb_metadata_out() -> None:
     policy = one("NetworkPolicy")["spec"]
     assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
     assert policy["podSelector"]["matchLabels"] == one("StatefulSet")["spec"]["selector"]["matchLabels"]
     ingress_ports = {(p["protocol"], p["port"]) for rule in policy["ingress"] for p in rule["ports"]}
-    assert ingress_ports == {("TCP", HEALTH_PORT)}
+    assert ingress_ports == {("TCP", HEALTH_PORT), ("TCP", WEB_PORT)}
     egress_ports = {(p["protocol"], p["port"]) for rule in policy["egress"] for p in rule["ports"]}
     assert egress_ports == {("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", 27017), ("TCP", 80), ("TCP", 988)}
     for rule in policy["egress"]:
@@ -198,7 +200,10 @@ def test_placeholders_appear_only_where_cloudbuild_replaces_them() -> None:
     for path in K8S.glob("*.yaml"):
         text = path.read_text()
         rendered = (
-            text.replace("PROJECT_ID", "my-proj").replace("REGION", "europe-west1").replace("IMAGE_DIGEST", DIGEST)
+            text.replace("PROJECT_ID", "my-proj")
+            .replace("REGION", "europe-west1")
+            .replace("IMAGE_DIGEST", DIGEST)
+            .replace("SHARE_DOMAIN", "share.example.org")
         )
         assert not any(p in rendered for p in PLACEHOLDERS)
         for line in text.splitlines():
@@ -209,6 +214,7 @@ def test_placeholders_appear_only_where_cloudbuild_replaces_them() -> None:
         ("PROJECT_ID", "${PROJECT_ID}"),
         ("REGION", "${_REGION}"),
         ("IMAGE_DIGEST", "$${digest}"),
+        ("SHARE_DOMAIN", "${_SHARE_DOMAIN}"),
     ]:
         assert f"s/{placeholder}/{value}/g" in render
 
@@ -247,3 +253,30 @@ def test_the_grace_period_outlasts_the_graceful_stop() -> None:
     configured = one("ConfigMap")["data"].get("SHARIFY_SHUTDOWN_GRACE_S")
     grace = float(configured) if configured else Settings.model_fields["shutdown_grace_s"].default
     assert pod_spec()["terminationGracePeriodSeconds"] >= grace + 15
+
+
+def test_share_pages_are_on_behind_an_https_ingress_with_a_managed_certificate() -> None:
+    config = one("ConfigMap")["data"]
+    assert config["SHARIFY_WEB_PORT"] == str(WEB_PORT) and config["SHARIFY_PUBLIC_URL"] == "https://SHARE_DOMAIN"
+    assert config["SHARIFY_WEB_FORWARDED_HOPS"] == "2"  # Google's load balancer appends the visitor, then itself
+    rendered = {**config, "SHARIFY_PUBLIC_URL": "https://share.example.org"}
+    settings = Settings(_env_file=None, **{k.removeprefix(ENV_PREFIX).lower(): v for k, v in rendered.items()})
+    assert settings.web_port == WEB_PORT and settings.public_url == "https://share.example.org"
+
+    (web,) = [d for d in documents() if d["kind"] == "Service" and d["metadata"]["name"] == "sharify-web"]
+    assert web["spec"]["selector"] == one("StatefulSet")["spec"]["selector"]["matchLabels"]
+    assert [(p["port"], p["targetPort"]) for p in web["spec"]["ports"]] == [(80, "web")]
+    annotations = web["metadata"]["annotations"]
+    assert annotations["cloud.google.com/neg"] == '{"ingress": true}'
+    backend = one("BackendConfig")
+    assert json.loads(annotations["cloud.google.com/backend-config"]) == {"default": backend["metadata"]["name"]}
+    check = backend["spec"]["healthCheck"]
+    assert (check["requestPath"], check["port"]) == ("/readyz", HEALTH_PORT)  # the pods' readiness, web included
+
+    certificate = one("ManagedCertificate")
+    assert certificate["spec"]["domains"] == ["SHARE_DOMAIN"]
+    ingress = one("Ingress")
+    meta = ingress["metadata"]["annotations"]
+    assert meta["networking.gke.io/managed-certificates"] == certificate["metadata"]["name"]
+    assert meta["kubernetes.io/ingress.allow-http"] == "false"
+    assert ingress["spec"]["defaultBackend"]["service"] == {"name": "sharify-web", "port": {"name": "web"}}

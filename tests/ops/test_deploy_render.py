@@ -130,7 +130,7 @@ def test_push_render_and_validate_deploy_exactly_the_pushed_digest(workspace: Pa
     assert rendered.returncode == 0, rendered.stderr
     deploy = workspace / "deploy"
     for path in deploy.glob("*.yaml"):
-        assert not re.search(r"PROJECT_ID|REGION-|IMAGE_DIGEST", path.read_text()), path.name
+        assert not re.search(r"PROJECT_ID|REGION-|IMAGE_DIGEST|SHARE_DOMAIN", path.read_text()), path.name
     resources = kustomize_images(workspace)
     (statefulset,) = [r for r in resources if r["kind"] == "StatefulSet"]
     (container,) = statefulset["spec"]["template"]["spec"]["containers"]
@@ -163,9 +163,10 @@ def test_every_manifest_file_passes_strict_validation(version: str) -> None:
     assert unchecked(result.stdout) == custom_resources(resources)
 
 
-# Kinds the Kubernetes API does not define (Google Managed Prometheus' PodMonitoring): the validator has no schema for
-# them, says so, and they are checked field by field in test_deploy_files.py instead.
-CUSTOM_KINDS = {"PodMonitoring"}
+# Kinds the Kubernetes API does not define (Managed Prometheus' PodMonitoring, GKE's BackendConfig and
+# ManagedCertificate): the validator has no schema for them, says so, and they are checked field by field in
+# test_deploy_files.py instead.
+CUSTOM_KINDS = {"PodMonitoring", "BackendConfig", "ManagedCertificate"}
 
 
 def custom_resources(resources: list[dict]) -> list[str]:

@@ -36,6 +36,7 @@ from bot.domain.models import (
 )
 from bot.domain.ports.rounds import RoundRepository
 from bot.domain.ports.schedules import ScheduleRepository
+from bot.domain.ports.shares import ShareRepository
 
 type EventFor[R] = Callable[[R], NewEvent | None]
 """The event to record for a write's result (None: record nothing, e.g. nothing was removed)."""
@@ -366,6 +367,7 @@ class Storage:
     cache: CacheRepository
     schedules: ScheduleRepository
     rounds: RoundRepository
+    shares: ShareRepository
     ping: Callable[[], Awaitable[None]]
     close: Callable[[], Awaitable[None]]
     io: IoCounter = field(default_factory=IoCounter)

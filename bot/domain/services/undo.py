@@ -13,6 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.models import Entry, EventAction, NewEvent, Playlist, PlaylistEvent, PlaylistMode
 from bot.domain.permissions import Actor, require_edit, require_manage
+from bot.domain.ports.shares import Share, new_token
 from bot.domain.ports.storage import Storage
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Undo:
         self._pl = storage.playlists
         self._entries = storage.entries
         self._events = storage.events
+        self._shares = storage.shares
         self._limits = limits
         self._clock = clock
         self._find = find
@@ -94,7 +96,23 @@ class Undo:
                 )
             case EventAction.DELETE:
                 await self._pl.restore(g, pid, at=now, max_per_guild=self._limits().max_playlists, event=undo)
+            case EventAction.SHARE:
+                await self._share(actor, pid, d, undo)
             case EventAction.CREATE | EventAction.RESTORE:
                 await self._pl.soft_delete(g, pid, at=now, event=undo)
             case EventAction.UNDO:  # pragma: no cover - last_undoable never returns an undo
                 raise InvalidInput("An undo can't be undone.")
+
+    async def _share(self, actor: Actor, playlist_id: str, data: dict[str, object], undo: NewEvent) -> None:
+        """Undo a public page change. Undoing "off" gives a page with a NEW address: a revoked one never returns."""
+        g, now = actor.guild_id, self._clock.now()
+        match data.get("change"):
+            case "on":
+                await self._shares.revoke(g, playlist_id, at=now, event=undo)
+            case "off":
+                share = Share(
+                    token=new_token(), guild_id=g, playlist_id=playlist_id, created_by=actor.user_id, created_at=now
+                )
+                await self._shares.create(share, at=now, event=undo)
+            case _:
+                await self._shares.set_indexable(g, playlist_id, bool(data.get("old")), at=now, event=undo)

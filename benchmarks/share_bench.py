@@ -1,0 +1,242 @@
+"""Share page benchmark: the real Sharify (real composition root, real SQLite store) in a child process, serving a
+1,000-track share page on its own web port while connected to the local Discord simulator in this process.
+
+1. Cold: the page cache is turned down to 1 ms, so every request reads the store and renders the page; requests/s
+   with 8 concurrent clients.
+2. With ETag: the normal cache (5 s); every request revalidates with If-None-Match and gets a 304; requests/s with 8
+   concurrent clients (and the 200-from-memory rate, for comparison).
+3. Mixed: the interactions alone first (50/s, the baseline), then 100 page visits/s (open loop, plain GETs as
+   browsers make them, gzip: answered from memory, a version check per cache lifetime) while the bot answers 50
+   interactions/s through the simulator (the interactions benchmark's mix); p99 of both. The aim: interaction p99
+   under 100 ms.
+
+    .venv/bin/python benchmarks/share_bench.py [--duration 10] [--tracks 1000]
+
+Human-readable lines first, then one JSON object on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.interactions_bench import Load, fire, free_port, percentile, populate, prepare
+from bot.app import build
+from bot.config import Settings
+from bot.domain.models import NewEntry, Track
+from bot.domain.permissions import Actor
+from bot.sandbox.discord_sim import DiscordSimulator, run_client
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARE_GUILD = 999_000_000_000_000_001  # the shared playlist's server (not one the simulator drives)
+CLIENTS = 8
+
+
+def bot_settings(data_dir: Path, web_port: int, cache_s: float) -> Settings:
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        health_port=0,
+        log_level="WARNING",
+        max_playlists_per_guild=10_000,
+        max_tracks_per_playlist=100_000,
+        web_host="127.0.0.1",
+        web_port=web_port,
+        public_url=f"http://127.0.0.1:{web_port}",
+        web_cache_seconds=cache_s,
+        web_rate_per_second=100_000,  # every visitor here is 127.0.0.1
+        web_burst=1_000_000,
+    )
+
+
+async def serve_bot(api: str, gateway: str, token: str, data_dir: str, port: str, cache_s: str, tracks: str) -> None:
+    """The child: seed the shared playlist once (its token goes to DATA_DIR/token), then serve until stdin closes."""
+    logging.basicConfig(level=logging.WARNING)
+    settings = bot_settings(Path(data_dir), int(port), float(cache_s))
+    async with build(settings) as app, run_client(app.bot, token=token, api_base=api, gateway_url=gateway):
+        token_file = Path(data_dir) / "token"
+        if not token_file.exists():
+            owner = Actor(guild_id=SHARE_GUILD, user_id=1, manage_guild=True)
+            playlist = await app.services.playlists.create(owner, "Benchmark")
+            entries = [
+                NewEntry(
+                    track=Track(artist=f"Artist {i}", title=f"Song {i}", album=f"Album {i % 40}", duration_s=200),
+                    norm_key=f"k{i}",
+                    added_by=1 + i % 7,
+                    added_at=app.services.clock.now(),
+                )
+                for i in range(int(tracks))
+            ]
+            await app.storage.entries.append(
+                SHARE_GUILD, playlist.id, entries, max_tracks=100_000, at=app.services.clock.now()
+            )
+            state = await app.services.shares.turn(owner, "Benchmark", on=True)
+            assert state.share is not None
+            token_file.write_text(state.share.token)
+        await asyncio.to_thread(sys.stdin.read)
+
+
+@contextlib.asynccontextmanager
+async def bot(sim: DiscordSimulator, data_dir: Path, port: int, cache_s: float, tracks: int) -> AsyncIterator[str]:
+    args = ["--serve-bot", sim.api_base, sim.gateway_url, sim.token, str(data_dir), str(port), str(cache_s)]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, *args, str(tracks), stdin=asyncio.subprocess.PIPE, cwd=ROOT
+    )
+    try:
+        await sim.wait_connected(within=60)
+        token_file = data_dir / "token"
+        for _ in range(600):
+            if token_file.exists() and token_file.read_text():
+                break
+            await asyncio.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/s/{token_file.read_text()}"
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            await asyncio.wait_for(child.wait(), 15)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
+async def closed_loop(url: str, duration: float, *, etag: str | None = None) -> dict[str, Any]:
+    """CLIENTS clients, each sending its next request when the last one is answered."""
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    headers = {"If-None-Match": etag} if etag else {}
+    deadline = time.monotonic() + duration
+
+    async def client(http: aiohttp.ClientSession) -> None:
+        while time.monotonic() < deadline:
+            start = time.monotonic()
+            async with http.get(url, headers=headers) as r:
+                await r.read()
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+            latencies.append((time.monotonic() - start) * 1000)
+
+    start = time.monotonic()
+    async with aiohttp.ClientSession(auto_decompress=False) as http:  # gzip as a browser takes it; not unpacked here
+        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
+    wall = time.monotonic() - start
+    latencies.sort()
+    return {
+        "rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+async def visits(url: str, rate: int, duration: float) -> dict[str, Any]:
+    """Open loop: visit i starts at t0 + i/rate whether or not earlier ones were answered."""
+    latencies: list[float] = []
+    failures = 0
+    loop = asyncio.get_running_loop()
+
+    async def visit(http: aiohttp.ClientSession) -> None:
+        nonlocal failures
+        start = time.monotonic()
+        async with http.get(url) as r:
+            await r.read()
+            if r.status != 200:
+                failures += 1
+        latencies.append((time.monotonic() - start) * 1000)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), auto_decompress=False) as http:
+        tasks = []
+        start = loop.time()
+        for i in range(int(rate * duration)):
+            delay = start + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(visit(http)))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    return {
+        "sent": len(latencies),
+        "failures": failures,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(latencies[-1], 2) if latencies else None,
+    }
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"tracks": args.tracks, "clients": CLIENTS, "duration_s": args.duration}
+    with tempfile.TemporaryDirectory(prefix="sharify-share-bench-") as tmp:
+        data = Path(tmp)
+        async with DiscordSimulator(settle=0.0, response_timeout=6.0) as sim:
+            targets = populate(sim)
+            async with bot(sim, data, free_port(), 0.001, args.tracks) as url:
+                async with aiohttp.ClientSession(auto_decompress=False) as http, http.get(url) as r:
+                    size = len(await r.read())
+                async with aiohttp.ClientSession() as http, http.get(url, headers={"Accept-Encoding": ""}) as r:
+                    out["page_bytes_identity"] = len(await r.read())
+                    assert r.status == 200, r.status
+                out["page_bytes_gzip"] = size
+                out["cold"] = await closed_loop(url, args.duration)
+                print(f"cold (store read + render each time): {out['cold']}", flush=True)
+        async with DiscordSimulator(settle=0.0, response_timeout=6.0) as sim:
+            targets = populate(sim)
+            async with bot(sim, data, free_port(), 5.0, args.tracks) as url:
+                async with aiohttp.ClientSession() as http, http.get(url) as r:
+                    etag = r.headers["ETag"]
+                out["etag"] = await closed_loop(url, args.duration, etag=etag)
+                print(f"with ETag (304 from memory): {out['etag']}", flush=True)
+                out["warm"] = await closed_loop(url, args.duration)
+                print(f"200 from memory: {out['warm']}", flush=True)
+                await prepare(sim, targets)
+                load = Load(targets, 7)
+                await fire(sim, load, 20, 1.0)  # warm-up
+                alone = (await fire(sim, load, 50, args.duration)).summary()  # the same load without visitors
+                print(f"interactions alone: p50 {alone['p50_ms']} p99 {alone['p99_ms']} ms", flush=True)
+                pages, interactions = await asyncio.gather(
+                    visits(url, 100, args.duration), fire(sim, load, 50, args.duration)
+                )
+                summary = interactions.summary()
+                out["mixed"] = {
+                    "visits_per_s": 100,
+                    "pages": pages,
+                    "interactions_per_s": 50,
+                    "interaction_p99_ms": summary["p99_ms"],
+                    "interaction_p99_alone_ms": alone["p99_ms"],
+                    "interaction_p50_ms": summary["p50_ms"],
+                    "interaction_errors": summary["errors"],
+                    "missed_deadlines": summary["missed_deadlines"],
+                }
+                print(f"mixed: pages {pages}; interactions p50 {summary['p50_ms']} p99 {summary['p99_ms']} ms")
+    out["aim"] = {"interaction_p99_under_100ms": out["mixed"]["interaction_p99_ms"] < 100}
+    out["setup"] = {"cpus": os.cpu_count(), "cache_s": 5.0, "cold_cache_s": 0.001}
+    return out
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
+    parser.add_argument("--tracks", type=int, default=1000, help="tracks on the shared page (default 1000)")
+    parser.add_argument("--serve-bot", nargs=7, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse(sys.argv[1:])
+    if arguments.serve_bot:
+        asyncio.run(serve_bot(*arguments.serve_bot))
+    else:
+        logging.basicConfig(level=logging.WARNING)
+        print(json.dumps(asyncio.run(main(arguments)), separators=(",", ":")))
