@@ -119,12 +119,19 @@ class RoundRunner:
         try:
             if delay > 0:
                 await self._clock.sleep(delay)
+            if self._pending.get(r.id) is asyncio.current_task():
+                del self._pending[r.id]  # a change from here on schedules the next refresh
+            while True:
+                fresh = await self._rounds.get(r.guild_id, r.id)
+                wait = self._refreshed.get(r.id, -self.refresh_s) + self.refresh_s - self._clock.monotonic()
+                if wait <= 0:
+                    break
+                await self._clock.sleep(wait)  # an earlier edit started less than refresh_s ago: read again after
+            if fresh.phase is not Phase.OPEN or fresh.message_id is None:
+                return
             self._refreshed[r.id] = self._clock.monotonic()
-            self._pending.pop(r.id, None)  # a change from here on schedules the next refresh
-            fresh = await self._rounds.get(r.guild_id, r.id)
-            if fresh.phase is Phase.OPEN and fresh.message_id is not None:
-                self.refreshes += 1
-                await self._announcer.changed(fresh, None)
+            self.refreshes += 1
+            await self._announcer.changed(fresh, None)
         except Exception:
             log.exception("round %s: the counts could not be refreshed", r.id)
         finally:
