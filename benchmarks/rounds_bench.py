@@ -31,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.domain.clock import SystemClock
 from bot.domain.errors import LimitExceeded
 from bot.domain.permissions import Actor
+from bot.domain.rounds.models import Results, Round
+from bot.domain.rounds.runner import RoundRunner
 from bot.domain.services.music import MusicService
 from bot.domain.services.playlists import Limits, PlaylistService
 from bot.domain.services.rounds import RoundService
@@ -39,6 +41,16 @@ from storage import open_storage
 GUILD = 1
 QUOTA = 3
 VOTES = 3
+
+
+class Edits:
+    """An announcer that counts the announcement edits it is asked for."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def changed(self, r: Round, results: Results | None) -> None:
+        self.count += 1
 
 
 def pct(values: list[float], q: float) -> float:
@@ -57,6 +69,10 @@ async def one_run(members: int, window: float, seed: int) -> dict[str, Any]:
             playlists.use_hooks(rounds)
             host = Actor(guild_id=GUILD, user_id=1, manage_guild=True)
             r = await rounds.start(host, "Night drive", "songs for a night drive", channel_id=9, per_member=QUOTA)
+            edits = Edits()
+            runner = RoundRunner(rounds, edits, clock=clock)  # counts refreshed after submits, debounced
+            rounds.on_counts(runner.counts_changed)
+            await rounds.set_message(r, 1)
             people = [Actor(guild_id=GUILD, user_id=1000 + i) for i in range(members)]
             timings: list[float] = []
             refused_submits = 0
@@ -84,6 +100,7 @@ async def one_run(members: int, window: float, seed: int) -> dict[str, Any]:
             began = time.perf_counter()
             await asyncio.gather(*(submitter(i, rng.uniform(0, half)) for i in range(members)))
             submit_s = time.perf_counter() - began
+            await runner.close()
             await rounds.close(host, r.id)
             subs = await storage.rounds.submissions(GUILD, r.id)
             by_member: dict[int, int] = {}
@@ -128,6 +145,7 @@ async def one_run(members: int, window: float, seed: int) -> dict[str, Any]:
         "votes": len(stored),
         "refused_votes": refused_votes,
         "lost_votes": lost,
+        "announcement_edits": edits.count,
         "submit_phase_s": round(submit_s, 2),
         "vote_phase_s": round(vote_s, 2),
     }

@@ -106,7 +106,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist", group_description="Y
     @functools.cached_property
     def pager(self) -> type[PageButton]:
         """The pager's button type, bound to this cog's service; setup registers it with the bot."""
-        return PageButton.bound(self.playlists)
+        return PageButton.bound(self.playlists, self.guilds)
 
     @app_commands.command(name="rename", description="Rename a playlist")
     @app_commands.describe(name="The playlist", new_name="Its new name (up to 100 characters)")

@@ -13,8 +13,10 @@ from typing import Any, ClassVar, Self, cast
 
 import discord
 
+from bot.domain.services.guilds import GuildService
 from bot.domain.services.playlists import PlaylistPage, PlaylistService
 from bot.tree import reply_error
+from cogs.common import actor_of
 from cogs.playlists.embeds import playlist_page
 
 # "sharify:pg:<playlist id>:<target page>:<which button>". Ids are 24 hex digits (an ObjectId in both stores); the
@@ -61,6 +63,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
     with `bot.add_dynamic_items` and rendered, so a click finds its way back to the service."""
 
     playlists: ClassVar[PlaylistService | None] = None
+    guilds: ClassVar[GuildService | None] = None  # to see who clicks: managers see an anonymous round's submitters
 
     def __init__(self, playlist_id: str, page: int, which: str, *, disabled: bool = False) -> None:
         label, style = next((label, style) for w, label, style in BUTTONS if w == which)
@@ -71,8 +74,9 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
         self.playlist_id, self.page, self.which = playlist_id, page, which
 
     @classmethod
-    def bound(cls, playlists: PlaylistService) -> type[PageButton]:
-        return cast(type[PageButton], type("BoundPageButton", (cls,), {"playlists": playlists}, template=TEMPLATE))
+    def bound(cls, playlists: PlaylistService, guilds: GuildService | None = None) -> type[PageButton]:
+        bound = {"playlists": playlists, "guilds": guilds}
+        return cast(type[PageButton], type("BoundPageButton", (cls,), bound, template=TEMPLATE))
 
     @classmethod
     async def from_custom_id(
@@ -100,7 +104,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
     async def _turn(self, interaction: discord.Interaction[Any]) -> None:
         assert self.playlists is not None, "render and register PageButton.bound(...), not PageButton"
         target = LAST if self.which == "l" else self.page
-        work = asyncio.ensure_future(self.playlists.page_of(interaction.guild_id or 0, self.playlist_id, target))
+        work = asyncio.ensure_future(self._page(interaction, target))
         done, _ = await asyncio.wait({work}, timeout=CLICK_BUDGET)
         if not done:
             await interaction.response.defer()  # "update the message later": no new message, no spinner
@@ -112,3 +116,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
             await interaction.edit_original_response(embed=embed, view=view)
         else:
             await interaction.response.edit_message(embed=embed, view=view)
+
+    async def _page(self, interaction: discord.Interaction[Any], target: int) -> PlaylistPage:
+        assert self.playlists is not None
+        viewer = await actor_of(interaction, self.guilds) if self.guilds is not None and interaction.guild_id else None
+        return await self.playlists.page_of(interaction.guild_id or 0, self.playlist_id, target, viewer=viewer)

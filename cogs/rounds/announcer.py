@@ -3,6 +3,8 @@ no buttons after) and, at the reveal, posts the results in the round's channel."
 
 from __future__ import annotations
 
+import contextlib
+
 import discord
 
 from bot.domain.errors import NotFound
@@ -33,6 +35,7 @@ class DiscordAnnouncer:
         channel = self._bot.get_partial_messageable(r.channel_id, guild_id=r.guild_id, type=discord.ChannelType.text)
         if r.message_id is not None:
             embed, view = await self.announcement(r)
-            await channel.get_partial_message(r.message_id).edit(embed=embed, view=view)
+            with contextlib.suppress(discord.NotFound):  # a deleted announcement: nothing to edit, nothing to retry
+                await channel.get_partial_message(r.message_id).edit(embed=embed, view=view)
         if results is not None:
             await channel.send(embed=embeds.reveal(results, await self.playlist_name(r)))

@@ -26,6 +26,9 @@ Theme = app_commands.Range[str, 1, 200]
 When = app_commands.Range[str, 1, 40]
 
 
+LATER = "Its announcement could not be updated just now; Sharify tries again shortly."
+
+
 @app_commands.guild_only()
 class RoundCog(commands.GroupCog, group_name="round", group_description="Themed rounds: submit, vote, reveal"):
     def __init__(
@@ -45,6 +48,7 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
         self.announcer = DiscordAnnouncer(bot, rounds, self.button)
         self.runner = RoundRunner(rounds, self.announcer, clock=clock, poll_s=poll_s)
         rounds.on_due(self.runner.wake)
+        rounds.on_counts(self.runner.counts_changed)  # the announcement's counts, refreshed at most every 10 s
         self.jobs = JobRunner(clock)
         self.jobs.forever("rounds", self.runner.run)
         super().__init__()
@@ -54,6 +58,7 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
 
     async def cog_unload(self) -> None:
         await self.jobs.stop()
+        await self.runner.close()
 
     async def _actor(self, interaction: discord.Interaction) -> Actor:
         return await actor_of(interaction, self.guilds)
@@ -120,8 +125,8 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
         closed = await self.rounds.close(actor, r.id)
         if closed is None:
             raise rules.not_open()
-        await self.announcer.changed(closed, None)
-        await send(interaction, "Submissions are closed and voting is open.", ephemeral=True)
+        later = "" if await self.runner.announce(closed, None) else f" {LATER}"
+        await send(interaction, f"Submissions are closed and voting is open.{later}", ephemeral=True)
 
     @app_commands.command(name="reveal", description="End the voting now and reveal the ranking")
     @app_commands.describe(playlist="The playlist whose round to reveal")
@@ -133,8 +138,10 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
         results = await within_deadline(interaction, self.rounds.reveal(actor, r.id), ephemeral=True)
         if results is None:
             raise rules.not_voting()
-        await self.announcer.changed(results.round, results)
-        await send(interaction, f"The results are posted in <#{r.channel_id}>.", ephemeral=True)
+        if await self.runner.announce(results.round, results):
+            await send(interaction, f"The results are posted in <#{r.channel_id}>.", ephemeral=True)
+        else:
+            await send(interaction, f"The round is revealed. {LATER}", ephemeral=True)
 
     @app_commands.command(name="cancel", description="Cancel a round (its tracks stay in the playlist)")
     @app_commands.describe(playlist="The playlist whose round to cancel")
@@ -142,7 +149,7 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
         actor = await self._actor(interaction)
         r = await within_deadline(interaction, self._one(interaction, playlist), ephemeral=True)
         cancelled = await self.rounds.cancel(actor, r.id)
-        await self.announcer.changed(cancelled, None)
+        await self.runner.announce(cancelled, None)
         await send(interaction, "The round is cancelled; its tracks stay in the playlist.", ephemeral=True)
 
     @app_commands.command(name="status", description="How the rounds here are going (counts only, never votes)")

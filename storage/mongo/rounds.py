@@ -29,7 +29,7 @@ from storage.mongo.db import Doc, MongoDatabase
 from storage.mongo.entries import MongoEntries
 
 ACTIVE = [Phase.OPEN.value, Phase.VOTING.value]
-COUNTERS = {"quota": False, "ballots": False, "active": False}
+COUNTERS = {"quota": False, "ballots": False, "active": False, "announce_pending": False}
 
 
 def round_from_doc(doc: Doc) -> Round:
@@ -49,6 +49,7 @@ class MongoRounds:
     def __init__(self, db: MongoDatabase) -> None:
         self._rounds = db.rounds
         self._subs = db.submissions
+        self._db = db
         self._entries = MongoEntries(db)
 
     async def create(self, new: NewRound) -> Round:
@@ -78,7 +79,24 @@ class MongoRounds:
         return [round_from_doc(d) async for d in cursor.sort([("created_at", 1), ("_id", 1)])]
 
     async def set_message(self, guild_id: int, round_id: str, message_id: int) -> None:
-        await self._rounds.update_one({"_id": round_id, "guild_id": guild_id}, {"$set": {"message_id": message_id}})
+        where = {"_id": round_id, "guild_id": guild_id}
+        shown: Doc = {"message_id": message_id, "announced_phase": Phase.OPEN.value}
+        await self._rounds.update_one(
+            {**where, "phase": Phase.OPEN.value}, {"$set": shown | {"announce_pending": False}}
+        )
+        await self._rounds.update_one(
+            {**where, "phase": {"$ne": Phase.OPEN.value}}, {"$set": shown | {"announce_pending": True}}
+        )
+
+    async def announced(self, guild_id: int, round_id: str, phase: Phase) -> None:
+        await self._rounds.update_one(
+            {"_id": round_id, "guild_id": guild_id, "phase": phase.value},
+            {"$set": {"announced_phase": phase.value, "announce_pending": False}},
+        )
+
+    async def unannounced(self, *, limit: int) -> builtins.list[Round]:
+        cursor = self._rounds.find({"announce_pending": True, "message_id": {"$ne": None}}, COUNTERS)
+        return [round_from_doc(d) async for d in cursor.sort([("created_at", 1), ("_id", 1)]).limit(limit)]
 
     async def submit(
         self,
@@ -92,14 +110,19 @@ class MongoRounds:
         found = await self.get(guild_id, round_id)
         if found is None:
             raise rules.round_missing()
-        slot = f"quota.{new.member_id}"
+        sub = await self._claim(found, new)
+        return await self._attach(found, sub, max_tracks=max_tracks, event=event)
+
+    async def _claim(self, found: Round, new: NewSubmission) -> Submission:
+        """Steps 1 and 2: a quota slot, then the submission (no entry yet)."""
+        round_id, slot = found.id, f"quota.{new.member_id}"
         taken = await self._rounds.find_one_and_update(
             {"_id": round_id, "phase": Phase.OPEN.value, **_below(slot, found.per_member)},
             {"$inc": {slot: 1}},
             {"_id": True},
         )
         if taken is None:
-            now = await self.get(guild_id, round_id)
+            now = await self.get(found.guild_id, round_id)
             raise (
                 rules.not_open()
                 if now is None or now.phase is not Phase.OPEN
@@ -108,7 +131,7 @@ class MongoRounds:
         sub = Submission(
             id=new_id(),
             round_id=round_id,
-            guild_id=guild_id,
+            guild_id=found.guild_id,
             entry_id=None,
             member_id=new.member_id,
             track=new.track,
@@ -127,17 +150,30 @@ class MongoRounds:
         except BaseException:
             await self._give_back(round_id, slot)
             raise
-        entry = NewEntry(track=new.track, norm_key=new.norm_key, added_by=new.member_id, added_at=new.submitted_at)
+        return sub
+
+    async def _attach(
+        self, found: Round, sub: Submission, *, max_tracks: int, event: EntriesEvent | None
+    ) -> Submission:
+        """Steps 3 and 4: the playlist entry with its event, then its id on the submission."""
+        t = sub.submitted_at
+        entry = NewEntry(track=sub.track, norm_key=sub.norm_key, added_by=sub.member_id, added_at=t)
         try:
             added = await self._entries.append(
-                guild_id, found.playlist_id, [entry], max_tracks=max_tracks, at=new.submitted_at, event=event
+                sub.guild_id, found.playlist_id, [entry], max_tracks=max_tracks, at=t, event=event
             )
         except BaseException:
-            await self._subs.delete_one({"_id": sub.id})
-            await self._give_back(round_id, slot)
+            await self._drop(sub)
             raise
         await self._subs.update_one({"_id": sub.id}, {"$set": {"entry_id": added[0].id}})
         return sub.model_copy(update={"entry_id": added[0].id})
+
+    async def _drop(self, sub: Submission) -> bool:
+        """Withdraw a submission and free its quota slot (the slot only if this call deleted it)."""
+        gone = await self._subs.find_one_and_delete({"_id": sub.id}, {"_id": True})
+        if gone is not None:
+            await self._give_back(sub.round_id, f"quota.{sub.member_id}")
+        return gone is not None
 
     async def _give_back(self, round_id: str, field: str) -> None:
         await self._rounds.update_one({"_id": round_id, field: {"$gt": 0}}, {"$inc": {field: -1}})
@@ -204,7 +240,7 @@ class MongoRounds:
         next_at: datetime | None,
         voting_ends_at: datetime | None = None,
     ) -> Round | None:
-        update: Doc = {"phase": to.value, "next_at": utc(next_at) if next_at else None}
+        update: Doc = {"phase": to.value, "next_at": utc(next_at) if next_at else None, "announce_pending": True}
         update["revealed_at" if to is Phase.REVEALED else "closed_at"] = utc(at)
         if voting_ends_at is not None:
             update["voting_ends_at"] = utc(voting_ends_at)
@@ -221,3 +257,55 @@ class MongoRounds:
     async def due(self, *, now: datetime, limit: int) -> builtins.list[Round]:
         cursor = self._rounds.find({"next_at": {"$ne": None, "$lte": utc(now)}, "phase": {"$in": ACTIVE}}, COUNTERS)
         return [round_from_doc(d) async for d in cursor.sort([("next_at", 1), ("_id", 1)]).limit(limit)]
+
+    async def withdraw(self, guild_id: int, playlist_id: str, entry_ids: builtins.list[str]) -> int:
+        r = await self.active_for(guild_id, playlist_id)
+        if r is None or r.phase is not Phase.OPEN or not entry_ids:
+            return 0
+        cursor = self._subs.find({"round_id": r.id, "entry_id": {"$in": entry_ids}})
+        withdrawn = 0
+        for doc in [d async for d in cursor]:
+            withdrawn += await self._drop(submission_from_doc(doc))
+        return withdrawn
+
+    async def repair(self, *, older_than: datetime) -> int:
+        cursor = self._subs.find({"entry_id": None, "submitted_at": {"$lt": utc(older_than)}})
+        repaired = 0
+        for doc in [d async for d in cursor]:
+            sub = submission_from_doc(doc)
+            r = await self._rounds.find_one({"_id": sub.round_id}, {"playlist_id": True})
+            written = None if r is None else await self._db.entries.find_one(
+                {"playlist_id": r["playlist_id"], "norm_key": sub.norm_key, "added_by": sub.member_id,
+                 "added_at": sub.submitted_at},
+                {"_id": True},
+            )  # fmt: skip
+            if written is not None:
+                done = await self._subs.update_one(
+                    {"_id": sub.id, "entry_id": None}, {"$set": {"entry_id": written["_id"]}}
+                )
+                repaired += done.modified_count
+            else:
+                repaired += await self._drop(sub)
+        return repaired
+
+    async def forget_user(self, user_id: int) -> int:
+        changed = 0
+        async for doc in self._subs.find({"voters": user_id}, {"round_id": True}):
+            r = await self._rounds.find_one({"_id": doc["round_id"]}, {"phase": True})
+            if r is not None and r["phase"] in ACTIVE:  # not revealed: the ballot goes (and its count with it)
+                done = await self._subs.update_one(
+                    {"_id": doc["_id"], "voters": user_id}, {"$pull": {"voters": user_id}, "$inc": {"votes": -1}}
+                )
+            else:  # revealed or cancelled: the vote stays, credited to a former member
+                done = await self._subs.update_one({"_id": doc["_id"], "voters": user_id}, {"$set": {"voters.$": 0}})
+            changed += done.modified_count
+        gone = {"$unset": {f"ballots.{user_id}": "", f"quota.{user_id}": ""}}
+        await self._rounds.update_many({f"ballots.{user_id}": {"$exists": True}}, gone)
+        await self._rounds.update_many({f"quota.{user_id}": {"$exists": True}}, gone)
+        await self._rounds.update_many({"created_by": user_id}, {"$set": {"created_by": 0}})
+        subs = await self._subs.update_many({"member_id": user_id}, {"$set": {"member_id": 0}})
+        return changed + int(subs.modified_count)
+
+    async def delete_guild(self, guild_id: int) -> int:
+        await self._subs.delete_many({"guild_id": guild_id})  # votes live on the submissions
+        return int((await self._rounds.delete_many({"guild_id": guild_id})).deleted_count)

@@ -212,6 +212,27 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE guilds ADD COLUMN share_server_name INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE guilds ADD COLUMN share_member_names INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: rounds remember which phase their announcement shows (a lagging one is re-announced); a forgotten voter's
+    # ballots in revealed rounds become 0's, so (round, member, submission) is unique only among real members
+    """
+    ALTER TABLE rounds ADD COLUMN announced_phase TEXT;
+    UPDATE rounds SET announced_phase = phase WHERE message_id IS NOT NULL;
+    CREATE INDEX rounds_unannounced ON rounds (phase) WHERE message_id IS NOT NULL AND announced_phase IS NOT phase;
+    CREATE TABLE round_votes_v6 (
+        round_id TEXT NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
+        submission_id TEXT NOT NULL REFERENCES round_submissions (id) ON DELETE CASCADE,
+        member_id INTEGER NOT NULL
+    );
+    INSERT INTO round_votes_v6 (round_id, submission_id, member_id)
+        SELECT round_id, submission_id, member_id FROM round_votes;
+    DROP TABLE round_votes;
+    ALTER TABLE round_votes_v6 RENAME TO round_votes;
+    CREATE UNIQUE INDEX round_votes_one ON round_votes (round_id, member_id, submission_id) WHERE member_id <> 0;
+    CREATE INDEX round_votes_submission ON round_votes (submission_id);
+    CREATE INDEX round_votes_member ON round_votes (member_id);
+    CREATE INDEX round_submissions_by_member ON round_submissions (member_id);
+    CREATE INDEX round_submissions_guild ON round_submissions (guild_id);
+    """,
 )
 
 

@@ -17,12 +17,13 @@ from bot.domain.rounds import rules
 from bot.domain.rounds.models import NewRound, NewSubmission, Phase, Round, Submission
 from storage.common import appended, new_id, playlist_full, playlist_missing
 from storage.sqlite.codec import INSERT_ENTRY, entry_params
-from storage.sqlite.db import SqliteDatabase, fetch_one, from_iso, from_iso_opt, iso
+from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, from_iso_opt, iso
 from storage.sqlite.events import record_for
 
 R_COLS = (
     "id, guild_id, playlist_id, theme, per_member, votes_per_member, anonymous, reorder, channel_id, message_id,"
-    " phase, created_by, created_at, closes_at, voting_s, voting_ends_at, next_at, closed_at, revealed_at"
+    " phase, created_by, created_at, closes_at, voting_s, voting_ends_at, next_at, closed_at, revealed_at,"
+    " announced_phase"
 )
 S_COLS = (
     "s.id, s.round_id, s.guild_id, s.entry_id, s.member_id, s.artist, s.title, s.album, s.duration_s, s.mbid, s.url,"
@@ -52,6 +53,7 @@ def round_from_row(row: sqlite3.Row) -> Round:
         next_at=from_iso_opt(row["next_at"]),
         closed_at=from_iso_opt(row["closed_at"]),
         revealed_at=from_iso_opt(row["revealed_at"]),
+        announced_phase=Phase(row["announced_phase"]) if row["announced_phase"] else None,
     )
 
 
@@ -87,7 +89,7 @@ class SqliteRounds:
                 raise rules.already_running()
             row = fetch_one(
                 conn,
-                f"INSERT INTO rounds ({R_COLS}) VALUES ({', '.join('?' * 19)}) RETURNING {R_COLS}",
+                f"INSERT INTO rounds ({R_COLS}) VALUES ({', '.join('?' * 20)}) RETURNING {R_COLS}",
                 (
                     new_id(),
                     new.guild_id,
@@ -106,6 +108,7 @@ class SqliteRounds:
                     new.voting_s,
                     None,
                     iso(new.closes_at) if new.closes_at else None,
+                    None,
                     None,
                     None,
                 ),
@@ -136,10 +139,28 @@ class SqliteRounds:
     async def set_message(self, guild_id: int, round_id: str, message_id: int) -> None:
         def tx(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "UPDATE rounds SET message_id = ? WHERE id = ? AND guild_id = ?", (message_id, round_id, guild_id)
+                "UPDATE rounds SET message_id = ?, announced_phase = 'open' WHERE id = ? AND guild_id = ?",
+                (message_id, round_id, guild_id),
             )
 
         await self._db.transact(tx)
+
+    async def announced(self, guild_id: int, round_id: str, phase: Phase) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE rounds SET announced_phase = phase WHERE id = ? AND guild_id = ? AND phase = ?",
+                (round_id, guild_id, phase.value),
+            )
+
+        await self._db.transact(tx)
+
+    async def unannounced(self, *, limit: int) -> builtins.list[Round]:
+        rows = await self._db.rows(
+            f"SELECT {R_COLS} FROM rounds WHERE message_id IS NOT NULL AND announced_phase IS NOT phase"
+            " ORDER BY created_at, id LIMIT ?",
+            (limit,),
+        )
+        return [round_from_row(r) for r in rows]
 
     async def submit(
         self,
@@ -293,6 +314,45 @@ class SqliteRounds:
             (iso(now), limit),
         )
         return [round_from_row(r) for r in rows]
+
+    async def withdraw(self, guild_id: int, playlist_id: str, entry_ids: builtins.list[str]) -> int:
+        if not entry_ids:
+            return 0
+        marks = ", ".join("?" * len(entry_ids))
+        sql = (
+            f"DELETE FROM round_submissions WHERE guild_id = ? AND entry_id IN ({marks}) AND round_id IN"
+            " (SELECT id FROM rounds WHERE playlist_id = ? AND guild_id = ? AND phase = 'open') RETURNING id"
+        )
+        params = (guild_id, *entry_ids, playlist_id, guild_id)
+        return len(await self._db.transact(lambda conn: fetch_all(conn, sql, params)))
+
+    async def repair(self, *, older_than: datetime) -> int:
+        return 0  # a submit is one transaction: it never stops half-way
+
+    async def forget_user(self, user_id: int) -> int:
+        def tx(conn: sqlite3.Connection) -> int:
+            unrevealed = f"round_id IN (SELECT id FROM rounds WHERE phase IN {ACTIVE})"
+            gone = fetch_all(
+                conn, f"DELETE FROM round_votes WHERE member_id = ? AND {unrevealed} RETURNING 1", (user_id,)
+            )
+            kept = fetch_all(conn, "UPDATE round_votes SET member_id = 0 WHERE member_id = ? RETURNING 1", (user_id,))
+            subs = fetch_all(
+                conn, "UPDATE round_submissions SET member_id = 0 WHERE member_id = ? RETURNING 1", (user_id,)
+            )
+            conn.execute("UPDATE rounds SET created_by = 0 WHERE created_by = ?", (user_id,))
+            return len(gone) + len(kept) + len(subs)
+
+        return await self._db.transact(tx)
+
+    async def delete_guild(self, guild_id: int) -> int:
+        def tx(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "DELETE FROM round_votes WHERE round_id IN (SELECT id FROM rounds WHERE guild_id = ?)", (guild_id,)
+            )
+            conn.execute("DELETE FROM round_submissions WHERE guild_id = ?", (guild_id,))
+            return len(fetch_all(conn, "DELETE FROM rounds WHERE guild_id = ? RETURNING id", (guild_id,)))
+
+        return await self._db.transact(tx)
 
 
 def _count(conn: sqlite3.Connection, round_id: str, member_id: int) -> int:

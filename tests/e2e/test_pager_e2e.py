@@ -201,3 +201,20 @@ async def test_buttons_work_after_the_bot_restarts_on_the_same_data(settings: Se
             assert "Page 2/3" in footer(r2) and "Song 20" in r2.embeds[0]["description"]
             r3 = await sim.click(r, "Last")
             assert "Page 3/3" in footer(r3) and "Song 25" in r3.embeds[0]["description"]
+
+
+async def test_the_pager_shows_an_anonymous_rounds_submitters_to_managers_only(world):
+    await filled(world, "Drive", 12)  # alice's tracks, before the round
+    owner = Actor(guild_id=world.guild.id, user_id=world.alice.user.id)
+    await world.app.services.rounds.start(owner, "Drive", "night drive", channel_id=1, anonymous=True)
+    bob = Actor(guild_id=world.guild.id, user_id=world.bob.user.id)
+    await world.app.services.playlists.add(bob, "Drive", [Track(artist="Secret", title="Pick")])
+    r = await world.run(world.alice, "playlist show", name="Drive")
+    as_mod = await world.sim.click(r, "Next", user=world.mod)
+    assert "Secret" in as_mod.embeds[0]["description"]
+    assert f"<@{world.bob.user.id}>" in as_mod.embeds[0]["description"]
+    await world.sim.click(r, "Prev", user=world.alice)
+    as_member = await world.sim.click(r, "Next", user=world.alice)
+    assert "Secret" in as_member.embeds[0]["description"]
+    assert f"<@{world.bob.user.id}>" not in as_member.embeds[0]["description"]
+    assert "hidden until the reveal" in as_member.embeds[0]["description"]

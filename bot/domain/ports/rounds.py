@@ -40,7 +40,15 @@ class RoundRepository(Protocol):
         ...
 
     async def set_message(self, guild_id: int, round_id: str, message_id: int) -> None:
-        """Remember the announcement message."""
+        """Remember the announcement message, which shows the round open."""
+        ...
+
+    async def announced(self, guild_id: int, round_id: str, phase: Phase) -> None:
+        """The announcement now shows `phase` (ignored when the round has moved on from it meanwhile)."""
+        ...
+
+    async def unannounced(self, *, limit: int) -> builtins.list[Round]:
+        """Rounds with an announcement that shows an earlier phase than theirs (its edit never happened)."""
         ...
 
     async def submit(
@@ -92,4 +100,25 @@ class RoundRepository(Protocol):
 
     async def due(self, *, now: datetime, limit: int) -> builtins.list[Round]:
         """Open or voting rounds whose next transition time has come, earliest first."""
+        ...
+
+    async def withdraw(self, guild_id: int, playlist_id: str, entry_ids: builtins.list[str]) -> int:
+        """The entries were removed from the playlist: while its round is open, the submissions that added them
+        are withdrawn (their quota freed). Returns how many were."""
+        ...
+
+    async def repair(self, *, older_than: datetime) -> int:
+        """Finish submits that stopped half-way (a process died between its steps) and were made before
+        `older_than`: a submission whose entry was written gets the entry's id; one without is withdrawn and its
+        quota freed. Returns how many were repaired (always 0 where a submit is one transaction)."""
+        ...
+
+    async def forget_user(self, user_id: int) -> int:
+        """Forget-me on every server: the member's submissions and the rounds they started are credited to 0 (a
+        former member); their votes in unrevealed rounds are deleted, in revealed or cancelled ones credited to 0.
+        Returns how many submissions and votes changed."""
+        ...
+
+    async def delete_guild(self, guild_id: int) -> int:
+        """Delete the server's rounds with their submissions and votes; returns how many rounds."""
         ...

@@ -56,6 +56,7 @@ class Round(Frozen):
     next_at: datetime | None = None  # the next automatic transition: closes_at while open, voting_ends_at after
     closed_at: datetime | None = None
     revealed_at: datetime | None = None
+    announced_phase: Phase | None = None  # the phase its announcement shows; lagging behind `phase`: re-announce
 
 
 class NewSubmission(Frozen):

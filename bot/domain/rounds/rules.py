@@ -44,3 +44,10 @@ def own_track() -> Forbidden:
 def vote_limit(limit: int) -> LimitExceeded:
     many = "vote" if limit == 1 else "votes"
     return LimitExceeded(f"You have used your {limit} {many}; take one back to vote for another track.")
+
+
+def round_blocks_import(playlist: str, theme: str) -> Conflict:
+    return Conflict(
+        f"{quoted(playlist)} has a round running ({quoted(theme)}), so tracks can't be imported into it: members"
+        " submit one by one (`/playlist add` or the round's Submit button). Import after the round ends."
+    )

@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.domain.models import Entry, Playlist, PlaylistEvent, Track
 from bot.domain.permissions import Actor
 from bot.domain.ports.storage import PlaylistStats
-from bot.domain.rounds.models import HIDDEN_MEMBER
+from bot.domain.rounds.models import HIDDEN_MEMBER, Phase, Round, Submission
 
 Hidden = Mapping[str, int]  # entry id -> the member who submitted it (kept out of sight)
 
@@ -24,6 +24,14 @@ class PlaylistHooks(Protocol):
 
     async def route_add(self, actor: Actor, playlist: Playlist, tracks: Sequence[Track]) -> list[Entry] | None:
         """Add the tracks under the playlist's round rules, or None when no round runs on it."""
+        ...
+
+    async def removed(self, guild_id: int, playlist_id: str, entry_ids: list[str]) -> None:
+        """Entries left the playlist (remove, undo of an add, dedupe): an open round withdraws their submissions."""
+        ...
+
+    async def refuse_bulk(self, playlist: Playlist) -> None:
+        """Raise when tracks may not be added in bulk (an import) because a round runs on the playlist."""
         ...
 
 
@@ -53,3 +61,14 @@ def events(found: Sequence[PlaylistEvent], hidden: Hidden) -> list[PlaylistEvent
         touches = isinstance(ids, list) and any(isinstance(i, str) and i in hidden for i in ids)
         out.append(e.model_copy(update={"actor_id": HIDDEN_MEMBER}) if touches else e)
     return out
+
+
+def submissions(r: Round, subs: Sequence[Submission], viewer: Actor | None) -> list[Submission]:
+    """Submissions as `viewer` may see them: submitters hidden in an anonymous round until the reveal, except
+    from managers."""
+    if not r.anonymous or r.phase is Phase.REVEALED or (viewer is not None and viewer.is_manager):
+        return list(subs)
+    return [
+        s if viewer is not None and s.member_id == viewer.user_id else s.model_copy(update={"member_id": HIDDEN_MEMBER})
+        for s in subs
+    ]

@@ -3,10 +3,11 @@ source of tracks it is given (re-exported by `services.playlists`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.domain.models import Entry, Playlist
+from bot.domain.models import Entry, Playlist, Track
 from bot.domain.services.music import Playing, Resolved
 
 PAGE_SIZE = 10
@@ -45,3 +46,20 @@ class Added:
     entries: list[Entry]
     source: Resolved | Playing  # what the track was found as
     already: tuple[int, Entry] | None = None  # not added: this track is already at that position
+
+
+def describe(track: Track) -> str:
+    return f"{track.artist} - {track.title}"
+
+
+def dump(entries: Sequence[Entry]) -> list[dict[str, object]]:
+    return [e.model_dump(mode="json") for e in entries]
+
+
+def position(typed: str) -> int | None:
+    """A typed 1-based position, or None. str.isdigit() alone accepts "²", which int() rejects; and stores hold
+    64-bit integers, so a larger position can't exist and would overflow them."""
+    if not (typed.isascii() and typed.isdigit()):
+        return None
+    position = int(typed)
+    return position if position < 2**62 else None

@@ -27,7 +27,19 @@ from bot.domain.models import (
 from bot.domain.permissions import Actor, require_edit, require_manage
 from bot.domain.ports.storage import Moved, Storage
 from bot.domain.rounds import visibility
-from bot.domain.services.playlist_values import PAGE_SIZE, Added, Limits, PlaylistPage, TrackSource
+from bot.domain.services.playlist_hooks import Hooks
+from bot.domain.services.playlist_values import (
+    PAGE_SIZE,
+    Added,
+    Limits,
+    PlaylistPage,
+    TrackSource,
+    describe,
+    dump,
+)
+from bot.domain.services.playlist_values import (
+    position as typed_position,
+)
 from bot.domain.services.undo import Undo
 
 __all__ = ["PAGE_SIZE", "Added", "Limits", "PlaylistPage", "PlaylistService", "TrackSource"]
@@ -50,16 +62,13 @@ class PlaylistService:
         self.limits = limits or Limits()
         self._clock = clock or SystemClock()
         self._undo = Undo(storage, limits=lambda: self.limits, clock=self._clock, find=self.get)
-        self.hooks: visibility.PlaylistHooks | None = None  # rounds: anonymous submitters, adds under round rules
+        self.hooks = Hooks()  # rounds: adds under a round's rules, withdrawals, anonymous submitters
 
-    def use_hooks(self, hooks: visibility.PlaylistHooks) -> None:
-        self.hooks = hooks
+    def use_hooks(self, rounds: visibility.PlaylistHooks) -> None:
+        self.hooks.rounds = rounds
 
     async def hidden(self, guild_id: int, playlist_id: str | None, viewer: Actor | None) -> visibility.Hidden:
-        """Entries whose adder `viewer` may not see yet (an anonymous round before its reveal; managers see all)."""
-        if self.hooks is None or (viewer is not None and viewer.is_manager):
-            return {}
-        return await self.hooks.hidden(guild_id, playlist_id)
+        return await self.hooks.hidden(guild_id, playlist_id, viewer)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -98,8 +107,7 @@ class PlaylistService:
         page = min(max(page, 1), max(1, math.ceil(playlist.track_count / size)))
         start = (page - 1) * size
         stats, entries = await self._entries.view(guild_id, playlist.id, offset=start, limit=size)
-        if hidden := await self.hidden(guild_id, playlist.id, viewer):
-            stats, entries = visibility.stats(stats, hidden), visibility.entries(entries, hidden)
+        stats, entries = await self.hooks.view(stats, entries, guild_id, playlist.id, viewer)
         pages = max(1, math.ceil(stats.total / size))
         return PlaylistPage(
             playlist=playlist,
@@ -123,21 +131,21 @@ class PlaylistService:
             return []
         typed = typed.strip()
         found: list[tuple[int, Entry]] = []
-        position = _position(typed)
+        position = typed_position(typed)
         if position is not None and (at := await self._entries.entry_at(guild_id, playlist.id, position)) is not None:
             found.append((position, at))
         for pos, entry in await self._entries.find(guild_id, playlist.id, typed, limit=limit):
             if len(found) < limit and entry.id not in {e.id for _, e in found}:
                 found.append((pos, entry))
-        hidden = await self.hidden(guild_id, playlist.id, None)
-        return [(pos, visibility.entries([e], hidden)[0]) for pos, e in found]
+        shown = await self.hooks.view(None, [e for _, e in found], guild_id, playlist.id, None)
+        return list(zip([pos for pos, _ in found], shown[1], strict=True))
 
     async def history(
         self, guild_id: int, name: str | None, *, limit: int = 15, viewer: Actor | None = None
     ) -> list[PlaylistEvent]:
         playlist_id = (await self.get(guild_id, name)).id if name else None
         found = await self._events.list(guild_id, playlist_id=playlist_id, limit=limit)
-        return visibility.events(found, await self.hidden(guild_id, playlist_id, viewer))
+        return await self.hooks.events(found, guild_id, playlist_id, viewer)
 
     # -- playlist lifecycle --------------------------------------------------------------------------------------
 
@@ -277,7 +285,7 @@ class PlaylistService:
         if choice.startswith("id:"):
             entry = await self._entries.get(guild_id, playlist.id, choice[3:])
         elif choice.isdigit():  # a position, even if it can't exist ("²", 20 digits): never a text search
-            position = _position(choice)
+            position = typed_position(choice)
             entry = await self._entries.entry_at(guild_id, playlist.id, position) if position is not None else None
         else:
             matches = await self._entries.find(guild_id, playlist.id, choice, limit=2)
@@ -293,16 +301,15 @@ class PlaylistService:
         entry = await self.resolve_entry(actor.guild_id, playlist, choice)
 
         def event(removed: list[Entry]) -> NewEvent | None:
-            summary = f"removed {_describe(entry.track)}"
+            summary = f"removed {describe(entry.track)}"
             return (
-                self._event(actor, playlist.id, EventAction.REMOVE, summary, entries=_dump(removed))
-                if removed
-                else None
+                self._event(actor, playlist.id, EventAction.REMOVE, summary, entries=dump(removed)) if removed else None
             )
 
         removed = await self._entries.remove(actor.guild_id, playlist.id, [entry.id], at=self._clock.now(), event=event)
         if not removed:
             raise Conflict("Someone removed that track a moment ago.")
+        await self.hooks.removed(actor.guild_id, playlist.id, removed)  # an open round frees the member's quota
         return removed[0]
 
     async def move(self, actor: Actor, name: str, choice: str, to_position: int) -> tuple[Entry, int]:
@@ -312,7 +319,7 @@ class PlaylistService:
         entry = await self.resolve_entry(actor.guild_id, playlist, choice)
 
         def event(moved: Moved) -> NewEvent:
-            summary = f"moved {_describe(entry.track)} to #{moved.position}"
+            summary = f"moved {describe(entry.track)} to #{moved.position}"
             return self._event(
                 actor, playlist.id, EventAction.MOVE, summary, entry_id=entry.id, old_key=entry.order_key
             )
@@ -331,26 +338,27 @@ class PlaylistService:
         def event(removed: list[Entry]) -> NewEvent | None:
             summary = f"removed {len(removed)} duplicate(s)"
             return (
-                self._event(actor, playlist.id, EventAction.DEDUPE, summary, entries=_dump(removed))
-                if removed
-                else None
+                self._event(actor, playlist.id, EventAction.DEDUPE, summary, entries=dump(removed)) if removed else None
             )
 
         ids = [e.id for e in duplicates]
-        return await self._entries.remove(actor.guild_id, playlist.id, ids, at=self._clock.now(), event=event)
+        removed = await self._entries.remove(actor.guild_id, playlist.id, ids, at=self._clock.now(), event=event)
+        await self.hooks.removed(actor.guild_id, playlist.id, removed)
+        return removed
 
     # -- undo ----------------------------------------------------------------------------------------------------
 
     async def undo(self, actor: Actor, name: str | None = None, *, user_id: int | None = None) -> PlaylistEvent:
-        """Undo the actor's last change (on one playlist if named); see `bot.domain.services.undo`."""
-        return await self._undo.undo(actor, name, user_id=user_id)
+        """Undo the actor's last change (on one playlist if named); see `bot.domain.services.undo`. Undoing an add
+        of a round submission while the round is open withdraws the submission."""
+        return await self.hooks.undone(await self._undo.undo(actor, name, user_id=user_id))
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
     async def _append(
         self, actor: Actor, playlist: Playlist, tracks: Sequence[Track], *, reasons: Sequence[str] | None = None
     ) -> list[Entry]:
-        if self.hooks is not None and (routed := await self.hooks.route_add(actor, playlist, tracks)) is not None:
+        if (routed := await self.hooks.route_add(actor, playlist, tracks)) is not None:
             return routed  # a round runs on this playlist: its quota, repeat and window rules apply
         now = self._clock.now()
         extra: dict[str, object] = {} if reasons is None else {"reasons": list(reasons)}
@@ -358,7 +366,7 @@ class PlaylistService:
 
         def event(added: list[Entry]) -> NewEvent:
             more = f" and {len(added) - 1} more" if len(added) > 1 else ""
-            summary = f"added {_describe(added[0].track)}{more}"
+            summary = f"added {describe(added[0].track)}{more}"
             return self._event(actor, playlist.id, EventAction.ADD, summary, entry_ids=[e.id for e in added], **extra)
 
         return await self._entries.append(
@@ -388,20 +396,3 @@ class PlaylistService:
             data=data,
             at=self._clock.now(),
         )
-
-
-def _describe(track: Track) -> str:
-    return f"{track.artist} - {track.title}"
-
-
-def _dump(entries: Sequence[Entry]) -> list[dict[str, object]]:
-    return [e.model_dump(mode="json") for e in entries]
-
-
-def _position(typed: str) -> int | None:
-    """A typed 1-based position, or None. str.isdigit() alone accepts "²", which int() rejects; and stores hold
-    64-bit integers, so a larger position can't exist and would overflow them."""
-    if not (typed.isascii() and typed.isdigit()):
-        return None
-    position = int(typed)
-    return position if position < 2**62 else None

@@ -2,8 +2,9 @@
 
 Discord-free. Forget-me is global (a Discord user id is the same on every server): the linked Last.fm account goes,
 and wherever the member is credited (tracks they added, changes in the history, playlists they own or co-edit)
-the credit becomes 0, which every view shows as "a former member". A removed server's playlists, tracks, history
-and settings are deleted after a grace period, unless the bot is added back first.
+the credit becomes 0, which every view shows as "a former member"; round submissions alike, and their votes in
+rounds not revealed yet are deleted (revealed ones keep the vote, credited to 0). A removed server's playlists,
+tracks, rounds, history and settings are deleted after a grace period, unless the bot is added back first.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Forgotten:
     tracks: int  # entries no longer credited to the member
     events: int  # history entries no longer credited to the member
     playlists: int  # playlists the member no longer owns or co-edits
+    rounds: int = 0  # round submissions and votes no longer credited to the member (or deleted, before a reveal)
 
 
 class PrivacyService:
@@ -44,7 +46,8 @@ class PrivacyService:
         tracks = await store.entries.forget_user(user_id)
         events = await store.events.forget_user(user_id)
         playlists = await store.playlists.forget_user(user_id)
-        return Forgotten(account=account, tracks=tracks, events=events, playlists=playlists)
+        rounds = await store.rounds.forget_user(user_id)
+        return Forgotten(account=account, tracks=tracks, events=events, playlists=playlists, rounds=rounds)
 
     async def server_removed(self, guild_id: int) -> None:
         """The bot left the server (kicked, or the server deleted): its data goes after the grace period."""
@@ -65,11 +68,12 @@ class PrivacyService:
         for guild_id in await self._store.guilds.removed_before(cutoff):
             if not await self._store.guilds.delete(guild_id, removed_before=cutoff):
                 continue  # added back a moment ago
+            rounds = await self._store.rounds.delete_guild(guild_id)
             playlists = await self._store.playlists.delete_guild(guild_id)
             events = await self._store.events.delete_guild(guild_id)
             log.info(
                 "deleted a removed server's data",
-                extra={"guild_id": guild_id, "playlists": playlists, "events": events},
+                extra={"guild_id": guild_id, "playlists": playlists, "events": events, "rounds": rounds},
             )
             purged += 1
         return purged

@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import text
@@ -18,19 +18,20 @@ from bot.domain.permissions import Actor, require_edit, require_manage
 from bot.domain.ports.storage import GuildRepository, Storage
 from bot.domain.rounds import rules, visibility
 from bot.domain.rounds.models import (
-    HIDDEN_MEMBER,
     NewRound,
     NewSubmission,
     Phase,
-    Ranked,
     Results,
     Round,
     Submission,
     Tally,
 )
+from bot.domain.rounds.ranking import closing_times, rank
 from bot.domain.rounds.when import parse_duration, parse_when
 from bot.domain.services.music import MusicService, Resolved
 from bot.domain.services.playlists import PlaylistService
+
+__all__ = ["Ballot", "RoundLimits", "RoundService", "closing_times", "rank"]
 
 THEME_MAX = 200
 
@@ -42,6 +43,7 @@ class RoundLimits:
     longest_open: timedelta = timedelta(days=60)
     longest_voting: timedelta = timedelta(days=30)
     due_batch: int = 20
+    repair_after: timedelta = timedelta(minutes=5)  # a submit still unfinished this long after it began was cut off
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,16 @@ class RoundService:
         self._clock = clock
         self.limits = limits or RoundLimits()
         self._wakers: builtins.list[Callable[[], None]] = []
+        self._watchers: builtins.list[Callable[[Round], None]] = []
 
     # -- timing -----------------------------------------------------------------------------------------------
 
     def on_due(self, wake: Callable[[], None]) -> None:
         self._wakers.append(wake)
+
+    def on_counts(self, changed: Callable[[Round], None]) -> None:
+        """`changed(round)` after a submission was made or withdrawn (the announcement shows the counts)."""
+        self._watchers.append(changed)
 
     def wake(self) -> None:
         """Look for due rounds now (after the clock moved), not at the runner's next poll."""
@@ -248,9 +255,28 @@ class RoundService:
                 at=now,
             )
 
-        return await self._store.submit(
+        made = await self._store.submit(
             actor.guild_id, r.id, new, max_tracks=self._playlists.limits.max_tracks, event=event
         )
+        self._counts_changed(r)
+        return made
+
+    def _counts_changed(self, r: Round) -> None:
+        for changed in self._watchers:
+            changed(r)
+
+    async def removed(self, guild_id: int, playlist_id: str, entry_ids: builtins.list[str]) -> None:
+        """The playlist service's hook: entries left the playlist. While its round is open, the submissions that
+        added them are withdrawn, so the member's quota is free again for another track."""
+        r = await self._store.active_for(guild_id, playlist_id)
+        if r is not None and r.phase is Phase.OPEN and await self._store.withdraw(guild_id, playlist_id, entry_ids):
+            self._counts_changed(r)
+
+    async def refuse_bulk(self, playlist: Playlist) -> None:
+        """The playlist service's hook: no import into a playlist with a round running (it would skip the quota)."""
+        r = await self._store.active_for(playlist.guild_id, playlist.id)
+        if r is not None:
+            raise rules.round_blocks_import(playlist.name, r.theme)
 
     # -- voting -----------------------------------------------------------------------------------------------
 
@@ -314,6 +340,17 @@ class RoundService:
                     moved.append((results.round, results))
         return moved
 
+    async def unannounced(self) -> builtins.list[Round]:
+        """Rounds whose announcement still shows an earlier phase (the process that moved them stopped first)."""
+        return await self._store.unannounced(limit=self.limits.due_batch)
+
+    async def announced(self, r: Round) -> None:
+        await self._store.announced(r.guild_id, r.id, r.phase)
+
+    async def repair(self) -> int:
+        """Finish or withdraw submits cut off half-way (see `RoundRepository.repair`)."""
+        return await self._store.repair(older_than=self._clock.now() - self.limits.repair_after)
+
     async def _managed(self, actor: Actor | None, round_id: str, guild_id: int | None) -> Round:
         r = await self.get(actor.guild_id if actor else guild_id or 0, round_id)
         if actor is not None:
@@ -355,27 +392,4 @@ class RoundService:
         return hidden
 
     def shown(self, r: Round, subs: Sequence[Submission], viewer: Actor | None) -> list[Submission]:
-        """Submissions as `viewer` may see them: submitters hidden in an anonymous round until the reveal, except
-        from managers."""
-        if not r.anonymous or r.phase is Phase.REVEALED or (viewer is not None and viewer.is_manager):
-            return list(subs)
-        return [
-            s
-            if viewer is not None and s.member_id == viewer.user_id
-            else s.model_copy(update={"member_id": HIDDEN_MEMBER})
-            for s in subs
-        ]
-
-
-def rank(subs: Sequence[Submission]) -> tuple[Ranked, ...]:
-    """By votes, most first; a tie goes to the earlier submission."""
-    ordered = sorted(subs, key=lambda s: (-s.votes, s.submitted_at, s.id))
-    return tuple(Ranked(rank=i, submission=s) for i, s in enumerate(ordered, start=1))
-
-
-def closing_times(r: Round) -> tuple[datetime | None, datetime | None]:
-    """(when submissions close, when voting ends): planned or as they happened."""
-    ends = r.voting_ends_at
-    if ends is None and r.closes_at is not None and r.voting_s:
-        ends = r.closes_at + timedelta(seconds=r.voting_s)
-    return r.closed_at or r.closes_at, ends
+        return visibility.submissions(r, subs, viewer)

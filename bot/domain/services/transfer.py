@@ -121,6 +121,7 @@ class TransferService:
             raise InvalidInput("Choose either `into` (an existing playlist) or `name` (a new one), not both.")
         if into:
             playlist = await self._playlists.editable(actor, into)
+            await self._playlists.hooks.refuse_bulk(playlist)  # a running round takes tracks one by one
             return Target(playlist.name, playlist.id, playlist.description)
         if name:
             display, key = text.playlist_name(name)
@@ -255,6 +256,7 @@ class TransferService:
         if playlist is None or playlist.deleted_at is not None:
             raise NotFound(f"{text.quoted(target.name)} was deleted or moved to the trash.")
         require_edit(actor, playlist)
+        await self._playlists.hooks.refuse_bulk(playlist)
         return playlist
 
     async def _append(
