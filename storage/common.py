@@ -150,6 +150,14 @@ def forget_in_data(data: dict[str, Any], user_id: int) -> dict[str, Any] | None:
     return {**data, "entries": scrubbed}
 
 
+def forget_in_collaborator(summary: str, data: dict[str, Any], user_id: int) -> tuple[str, dict[str, Any]] | None:
+    """A collaborator change's summary and data with `user_id` replaced by the former-member credit, or None when
+    the change is about someone else."""
+    if data.get("user_id") != user_id:
+        return None
+    return summary.replace(f"<@{user_id}>", "a former member"), {**data, "user_id": 0}
+
+
 def schedule_limit(max_per_guild: int) -> LimitExceeded:
     return LimitExceeded(f"This server already has {max_per_guild} schedules, the most it can have. Remove one first.")
 

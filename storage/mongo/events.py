@@ -21,7 +21,14 @@ from pymongo import DESCENDING
 
 from bot.domain.models import EventAction, NewEvent, PlaylistEvent
 from bot.domain.ports.storage import EventFor
-from storage.common import UNDO_KEEPS_ENTRIES, already_undone, event_record, forget_in_data, undone_target
+from storage.common import (
+    UNDO_KEEPS_ENTRIES,
+    already_undone,
+    event_record,
+    forget_in_collaborator,
+    forget_in_data,
+    undone_target,
+)
 from storage.mongo.db import Doc, MongoDatabase, Session
 
 log = logging.getLogger(__name__)
@@ -207,6 +214,12 @@ class MongoEvents:
             scrubbed = forget_in_data(doc["data"], user_id)
             if scrubbed is not None:
                 await self._events.update_one({"_id": doc["_id"]}, {"$set": {"data": scrubbed}})
+        about = {"action": EventAction.COLLABORATORS.value, "data.user_id": user_id}
+        for doc in await self._events.find(about, {"summary": True, "data": True}).to_list():
+            forgotten = forget_in_collaborator(doc["summary"], doc["data"], user_id)
+            if forgotten is not None:
+                summary, data = forgotten
+                await self._events.update_one({"_id": doc["_id"]}, {"$set": {"summary": summary, "data": data}})
         return int(changed.modified_count)
 
     async def delete_guild(self, guild_id: int) -> int:

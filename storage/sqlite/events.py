@@ -12,7 +12,14 @@ from functools import partial
 from typing import Any
 
 from bot.domain.models import EventAction, NewEvent, PlaylistEvent
-from storage.common import UNDO_KEEPS_ENTRIES, already_undone, event_record, forget_in_data, undone_target
+from storage.common import (
+    UNDO_KEEPS_ENTRIES,
+    already_undone,
+    event_record,
+    forget_in_collaborator,
+    forget_in_data,
+    undone_target,
+)
 from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, iso
 
 EV_COLS = "id, guild_id, playlist_id, actor_id, action, summary, data, at, undone"
@@ -108,6 +115,16 @@ class SqliteEvents:
                 scrubbed = forget_in_data(json.loads(row["data"]), user_id)
                 if scrubbed is not None:
                     conn.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(scrubbed), row["id"]))
+            about = fetch_all(
+                conn, "SELECT id, summary, data FROM events WHERE action = ?", (EventAction.COLLABORATORS.value,)
+            )
+            for row in about:
+                forgotten = forget_in_collaborator(row["summary"], json.loads(row["data"]), user_id)
+                if forgotten is not None:
+                    summary, data = forgotten
+                    conn.execute(
+                        "UPDATE events SET summary = ?, data = ? WHERE id = ?", (summary, json.dumps(data), row["id"])
+                    )
             return changed
 
         return await self._db.transact(tx)

@@ -51,6 +51,8 @@ async def test_forget_me_deletes_the_account_and_anonymizes_every_credit(storage
     assert [e.added_by for _, e in (await playlists.page(1, "bobs", 1)).entries] == [BOB]
     removal = next(e for e in await storage.events.list(1) if e.action.value == "remove")
     assert removal.actor_id == 0 and [e["added_by"] for e in removal.data["entries"]] == [0]
+    (made,) = [e for e in await storage.events.list(1) if e.action.value == "collaborators"]
+    assert str(ALICE) not in made.summary and "a former member" in made.summary and made.data["user_id"] == 0
     again = await privacy.forget_member(ALICE)  # idempotent: nothing left to change
     assert (again.account, again.tracks, again.events, again.playlists) == (False, 0, 0, 0)
 
