@@ -170,6 +170,8 @@ class Intake:
         loop.set_task_factory(collect)
         try:
             self._parse(payload)
+        except Exception:  # the admission may start this from another interaction's release: never raise into it
+            log.exception("could not dispatch an interaction")
         finally:
             loop.set_task_factory(previous)
         if not started:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.runtime.admission import DEFAULT_RESERVE_S, SERVICE_MARGIN, Admission, Ticket
+from bot.runtime.admission import DEFAULT_RESERVE_S, MAX_NEEDED_S, SERVICE_MARGIN, Admission, Ticket
 from bot.runtime.metrics import Metrics
 from tests.conftest import FakeClock
 
@@ -65,6 +65,20 @@ async def test_the_time_left_must_cover_the_observed_time_to_a_first_response(cl
     kept.ticket.done()  # type: ignore[union-attr]
     admission.submit(ago(clock, 3.0 - needed + 0.1), dropped)
     assert kept.reason is None and dropped.reason == "expired"
+
+
+async def test_a_slow_spell_never_shuts_out_a_fresh_interaction(clock: FakeClock) -> None:
+    admission = Admission(clock)
+    for _ in range(60):  # first responses have been taking 1.5 s: 4 x 1.5 s is more than the whole deadline
+        job = Job("slow")
+        admission.submit(clock.now(), job)
+        clock.advance(seconds=1.5)
+        job.ticket.responded()  # type: ignore[union-attr]
+        job.ticket.done()  # type: ignore[union-attr]
+    assert admission.service_s > 1.4 and admission.needed_s() == MAX_NEEDED_S and admission.in_flight == 0
+    fresh = Job("fresh")
+    admission.submit(ago(clock, 0.9), fresh)
+    assert fresh.ticket is not None
 
 
 async def test_at_most_max_in_flight_run_and_the_rest_wait_without_a_task(clock: FakeClock) -> None:
