@@ -9,8 +9,8 @@ every other for the same event loop, and the process spends its whole time on an
   deadline is about, so it is given back at the first response (`Ticket.responded()`): a command that deferred and
   waits for Last.fm does not hold back the others;
 - an interaction is started only while its deadline can still be met: its remaining time must cover the time a
-  first response takes here now (an average of the last ones, times a margin, never less than `reserve_s` nor
-  more than 2 s).
+  first response takes here now (the recent average plus four times its recent deviation, as TCP times a
+  retransmission; never less than `reserve_s` nor more than 2 s).
   One that cannot is dropped before any work and counted (`sharify_interactions_shed_total{reason="expired"}`);
   when the queue is full, its oldest entry goes (reason "overflow"): it is the one with the least time left;
 - the queue is served oldest first while it keeps up, newest first once its oldest entry has waited longer than
@@ -44,9 +44,11 @@ DEFAULT_RESERVE_S = 0.5  # the least time left for the first response when an in
 DEFAULT_MAX_IN_FLIGHT = 8  # the loop is the bottleneck: more at once only makes each one later
 DEFAULT_LIFO_AFTER_S = 0.5
 DEFAULT_MAX_WAITING = 1000  # more than one process answers within a deadline: the rest could only expire
-SERVICE_MARGIN = 4.0  # the time left must cover this many times the recent first-response time...
+# The time left must cover the recent time to a first response plus SERVICE_MARGIN times its recent deviation
+# (TCP's retransmission timeout: mean + 4 x mean deviation, RFC 6298, with its weights 1/8 and 1/4)...
+SERVICE_MARGIN = 4.0
+MEAN_WEIGHT, DEVIATION_WEIGHT = 0.125, 0.25
 MAX_NEEDED_S = 2.0  # ...up to this: one less than 1 s old may always start, so a slow spell cannot shut the door
-SERVICE_WEIGHT = 0.1  # weight of the newest first-response time in the moving average
 
 
 class Work(Protocol):
@@ -113,6 +115,7 @@ class Admission:
         self._in_flight = 0  # holding a slot: admitted, first response not out yet
         self._running = 0  # admitted and not done
         self._service_s = 0.0  # moving average of the time from start to first response
+        self._deviation_s = 0.0  # moving average of its distance from that average
         self._closed = False
         self._starting = False  # inside _next: a start that ends at once must not recurse into it
         self._idle = asyncio.Event()
@@ -142,7 +145,8 @@ class Admission:
 
     def needed_s(self) -> float:
         """The time an interaction must have left to be started now."""
-        return min(MAX_NEEDED_S, max(self._reserve_s, SERVICE_MARGIN * self._service_s))
+        expected = self._service_s + SERVICE_MARGIN * self._deviation_s
+        return min(MAX_NEEDED_S, max(self._reserve_s, expected))
 
     def expired(self, created_at: datetime) -> bool:
         return self._late(created_at.timestamp(), self._clock.now().timestamp())
@@ -209,7 +213,8 @@ class Admission:
     def _release(self, service_s: float | None) -> None:
         self._in_flight -= 1
         if service_s is not None:
-            self._service_s += SERVICE_WEIGHT * (service_s - self._service_s)
+            self._deviation_s += DEVIATION_WEIGHT * (abs(service_s - self._service_s) - self._deviation_s)
+            self._service_s += MEAN_WEIGHT * (service_s - self._service_s)
         self._next()
         self._gauge()
 
