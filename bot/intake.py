@@ -9,9 +9,9 @@ it), one count in `sharify_interactions_shed_total`. One shed at shutdown gets a
 unless it is an autocomplete.
 
 When the admission starts an entry, the payload goes to discord.py's own parser inside a context of its own: the
-interaction's ids are bound for logging, the first response frees the admission slot as it goes out (discord.py
-sends every initial response through the webhook adapter of the current context, here one that reports it), and
-the entry is done once every task the parser started has ended (they are collected while the parser runs).
+interaction's ids are bound for logging, the first response frees the admission slot (discord.py sends every
+initial response through the webhook adapter of the current context, here one that reports it), and the entry is
+done once every task the parser started has ended (they are collected while the parser runs).
 """
 
 from __future__ import annotations
@@ -44,11 +44,7 @@ _ticket: contextvars.ContextVar[Ticket | None] = contextvars.ContextVar("sharify
 
 
 class _FirstResponseAdapter(AsyncWebhookAdapter):
-    """discord.py's webhook adapter, telling the current interaction's ticket when its first response goes out.
-
-    The slot is freed as the request starts, not when Discord's answer is back: what the slot bounds is the work
-    on the event loop before a first response, and the round trip to Discord (tens of milliseconds, more under
-    load) leaves the loop free; holding slots through it would cap a process at slots / round trip per second."""
+    """discord.py's webhook adapter, telling the current interaction's ticket when its first response is out."""
 
     async def create_interaction_response(
         self,
@@ -60,12 +56,13 @@ class _FirstResponseAdapter(AsyncWebhookAdapter):
         proxy_auth: aiohttp.BasicAuth | None = None,
         params: MultipartParameters,
     ) -> Any:
+        response = await super().create_interaction_response(
+            interaction_id, token, session=session, proxy=proxy, proxy_auth=proxy_auth, params=params
+        )
         ticket = _ticket.get()
         if ticket is not None:
             ticket.responded()
-        return await super().create_interaction_response(
-            interaction_id, token, session=session, proxy=proxy, proxy_auth=proxy_auth, params=params
-        )
+        return response
 
 
 _ADAPTER = _FirstResponseAdapter()
