@@ -1,19 +1,19 @@
 # Sharify's production image.
-#   docker build --build-arg PYTHON_DIGEST=sha256:<64 hex digits> -t sharify-bot .
+#   docker build -t sharify-bot .
 #
 # Nothing in it is fetched unpinned. The base is python:3.13-slim at one exact digest: a tag can be moved, a digest
-# cannot. Look the digest up when you update the base (`docker buildx imagetools inspect python:3.13-slim`, the
-# "Digest:" line of the index) and set it on the build trigger (cloudbuild.yaml's _PYTHON_DIGEST); the default below
-# is a placeholder that fails the build on purpose. Every Python package comes from a hashed lock
-# (`make lock` writes them): pip refuses any file whose hash is not in it.
+# cannot. Both FROM lines name the same tag and digest; bump them together, in one commit, to the digest the tag
+# points at now (the multi-platform index digest):
+#   skopeo inspect docker://docker.io/library/python:3.13-slim --format '{{.Digest}}'
+#   (or: docker buildx imagetools inspect python:3.13-slim, its "Digest:" line)
+# and let the pipeline's tests run on it. Every Python package comes from a hashed lock (`make lock` writes them):
+# pip refuses any file whose hash is not in it.
 #
 # Two stages: the first installs the runtime lock, then builds the bot's wheel with the build backend from its own
 # lock and installs it alone; the second copies the virtual environment onto a clean base with nothing else. The
 # image runs as uid 10001 on a read-only root filesystem: the only writable places are the volumes /data (SQLite,
 # when no MongoDB URI is set) and /tmp.
-ARG PYTHON_DIGEST=sha256:set-PYTHON_DIGEST-to-the-published-digest-of-python-3.13-slim
-
-FROM python:3.13-slim@${PYTHON_DIGEST} AS build
+FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_INPUT=1
 WORKDIR /src
@@ -36,7 +36,7 @@ RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --whe
     && /opt/venv/bin/pip check \
     && /opt/venv/bin/python -m compileall -q /opt/venv
 
-FROM python:3.13-slim@${PYTHON_DIGEST}
+FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \

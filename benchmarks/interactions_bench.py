@@ -7,11 +7,12 @@ deadline is about), and per rate the throughput (completed replies per second), 
 errors. The aim on a 2-core machine: p99 under 100 ms at 50/s, no missed deadline at 200/s.
 
 Overload (`--knee N`): the rates become N, 2N and 4N (N: the rate past which one process stops keeping up, about
-300-400/s on a 2-core machine). Past the knee the bot sheds what it can no longer answer in time (an interaction
-older than 2 s when a slot frees is dropped before any work) and serves the newest first; the report gives, per
-rate, the interactions completed within Discord's 3 s per second of offered load, how many the bot shed (read from
-its /metrics) and how many answers came too late (work spent on an expired interaction). The aim: at 2N and 4N, at
-least 90 % of the completions per second at N, and no late answer.
+300-400/s on a 2-core machine, less when other work shares it). Past the knee the bot sheds what it can no longer
+answer in time (an interaction whose time left does not cover the recent time to a first response is dropped before
+any work, unanswered) and serves the newest first; the report gives, per rate, the interactions completed within
+Discord's 3 s per second of offered load, how many the bot shed (read from its /metrics) and how many answers came
+too late (work spent on an expired interaction). The aim: at 2N and 4N, at least 90 % of the completions per second
+at N, and no late answer.
 
 By default the bot runs in a child process, so the simulator and the load generator (which build and send every
 interaction in this process) don't compete with the bot for one event loop; ``--same-process`` runs everything on

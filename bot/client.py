@@ -7,7 +7,9 @@ from typing import Any
 
 import discord
 from discord.ext import commands
+from discord.state import AutoShardedConnectionState
 
+from bot.intake import Intake
 from bot.runtime.admission import Admission
 from bot.runtime.jobs import runs_shard_zero
 from bot.services import Services
@@ -25,6 +27,9 @@ class SharifyBot(commands.AutoShardedBot):
         intents = discord.Intents.none()
         intents.guilds = True  # guild, channel and role cache; interactions carry the member
         settings = services.settings
+        # Set before discord.py's constructor, which builds the connection state (`_get_state`) that reads them.
+        self.services = services
+        self.admission = admission  # every interaction passes it (bot/intake.py); the drain at shutdown
         if settings.shard_ids is not None:
             options["shard_ids"] = settings.shard_ids
         super().__init__(
@@ -36,9 +41,13 @@ class SharifyBot(commands.AutoShardedBot):
             help_command=None,
             **options,
         )
-        self.services = services
-        self.admission = admission  # read by the tree: load shedding and the drain at shutdown
         self.sync_commands = True
+
+    def _get_state(self, **options: Any) -> AutoShardedConnectionState[Any]:
+        # Every interaction, whatever its type, passes the admission before discord.py parses it (bot/intake.py).
+        state = super()._get_state(**options)
+        Intake.install(state, lambda: self.admission, self.services.settings.shard_count)
+        return state
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

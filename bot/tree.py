@@ -5,25 +5,21 @@ Every reply is rendered once here: values a message quotes (`bot.domain.text.quo
 the whole text fits Discord's 2,000 characters, and if Discord still rejects the reply's form, the member gets a
 short fixed text instead of silence.
 
-Each interaction runs in its own task, which first binds the interaction's ids for logging
-(`bot.runtime.logs.bind_interaction`), then asks the admission for a slot (bot/runtime/admission.py): one that can no
-longer meet Discord's 3 s deadline is dropped before any work, and during shutdown a command gets a short "restarting"
-note instead. Every command is counted and timed by command and outcome, its error reply included."""
+Every interaction reaches the tree through the admission (bot/intake.py), which binds its ids for logging and drops
+one that can no longer meet Discord's 3 s deadline before any work. Every command is counted and timed by command
+and outcome, its error reply included."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from contextvars import ContextVar
-from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.domain.errors import SharifyError
-from bot.runtime.logs import bind_interaction
+from bot.intake import command_path
 from cogs.render import inert, render_user_message
 
 log = logging.getLogger(__name__)
@@ -33,9 +29,6 @@ FALLBACK = "That didn't work, and the details couldn't be shown. Please check wh
 # The outcome of the command this task runs, for its metrics (discord.py calls on_error from inside _call).
 _outcome: ContextVar[dict[str, str] | None] = ContextVar("sharify_command_outcome", default=None)
 
-FIRST_RESPONSE_POLL_S = 0.02  # how often a command's admission slot checks whether its first response is out
-
-RESTARTING = "Sharify is restarting. Please try again in a few seconds."
 INVALID_FORM_BODY = 50035
 
 
@@ -99,71 +92,22 @@ async def deliver(interaction: discord.Interaction, message: str, *, where: str)
                 return
 
 
-def command_path(data: Any) -> str:
-    """ "group sub" from an application command's data (its name and nested subcommand options)."""
-    if not isinstance(data, dict):
-        return "?"
-    parts = [str(data.get("name", "?"))]
-    options = data.get("options") or []
-    while options and options[0].get("type") in (1, 2):  # SUB_COMMAND, SUB_COMMAND_GROUP
-        parts.append(str(options[0].get("name")))
-        options = options[0].get("options") or []
-    return " ".join(parts)
-
-
-def shard_of(guild_id: int | None, shard_count: int | None) -> int:
-    """Discord's rule: (guild_id >> 22) % shard_count; direct messages are on shard 0."""
-    return (guild_id >> 22) % (shard_count or 1) if guild_id else 0
-
-
 class SharifyTree(app_commands.CommandTree):
     def _from_interaction(self, interaction: discord.Interaction) -> None:
-        # discord.py's own version runs `_call` then `_dispatch_error` in a new task; this one runs the same two
-        # inside the admission slot, so shedding, the drain at shutdown and the timing cover the error reply too.
+        # discord.py's own version runs `_call` then `_dispatch_error` in a new task; this one runs the same two in
+        # one task that times them, so the metrics cover the error reply too. The admission came first (bot/intake.py).
         self.client.loop.create_task(self._handle(interaction), name="CommandTree-invoker")
 
     async def _handle(self, interaction: discord.Interaction) -> None:
-        path = command_path(interaction.data)
-        bind_interaction(
-            interaction_id=interaction.id,
-            command=path,
-            guild_id=interaction.guild_id,
-            user_id=interaction.user.id,
-            shard_id=shard_of(interaction.guild_id, self.client.shard_count),
-        )
-        autocomplete = interaction.type is discord.InteractionType.autocomplete
-        admission = getattr(self.client, "admission", None)
-        if admission is not None and not await admission.admit(interaction.created_at):
-            if not admission.closed:  # overload: counted in sharify_interactions_shed_total, not logged one by one
-                log.debug("interaction dropped: too late to answer")
-                return
-            log.info("interaction dropped: shutting down")
-            if not autocomplete:
-                with contextlib.suppress(discord.HTTPException):
-                    await interaction.response.send_message(RESTARTING, ephemeral=True)
-            return
         started = time.perf_counter()
         outcome = {"outcome": "ok"}  # on_error, called from inside _call in this same task, sets the real one
         _outcome.set(outcome)
-        work = asyncio.create_task(self._run(interaction, outcome), name="CommandTree-call")
         try:
-            if admission is not None:
-                await self._until_first_response(interaction, work)
-                admission.release()
-            await work
+            await self._run(interaction, outcome)
         finally:
-            if admission is not None:
-                admission.finish()
-            if not autocomplete:
+            if interaction.type is not discord.InteractionType.autocomplete:
+                path = command_path(interaction.data)
                 self._observe(interaction, path, outcome["outcome"], time.perf_counter() - started)
-
-    @staticmethod
-    async def _until_first_response(interaction: discord.Interaction, work: asyncio.Task[None]) -> None:
-        """Return once the interaction has its first response (the deadline is met) or its work has ended."""
-        while not interaction.response.is_done():
-            done, _ = await asyncio.wait({work}, timeout=FIRST_RESPONSE_POLL_S)
-            if done:
-                return
 
     async def _run(self, interaction: discord.Interaction, outcome: dict[str, str]) -> None:
         try:

@@ -33,7 +33,7 @@ class Metrics:
         )
         self.interactions_shed = Counter(
             "sharify_interactions_shed_total",
-            "Interactions dropped before any work: expired (3 s deadline out of reach) or shutdown",
+            "Interactions dropped before any work: expired (3 s deadline out of reach), overflow or shutdown",
             ["reason"],
             registry=r,
         )

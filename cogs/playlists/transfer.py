@@ -30,7 +30,7 @@ from bot.domain.services.transfer import TransferService
 from bot.tree import reply_error
 from cogs.common import actor_of, plural
 from cogs.playlists import transfer_embeds as embeds
-from cogs.playlists.views import targets
+from cogs.playlists.views import PagerButton
 from cogs.render import inert
 
 # Discord's default upload limit for bots, 10 MiB (discord-api-docs, reference "Uploading Files": "the default
@@ -277,25 +277,14 @@ def links_embed(page: PlaylistPage, platform: int) -> discord.Embed:
     return embed
 
 
-class LinksButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=LINKS_TEMPLATE):
-    playlists: ClassVar[PlaylistService | None] = None
+class LinksButton(PagerButton, template=LINKS_TEMPLATE):
+    """One button of the pager under /playlist links: the page's tracks as links on one platform."""
+
+    where = "playlist links pager"
 
     def __init__(self, playlist_id: str, platform: int, page: int, which: str, *, disabled: bool = False) -> None:
-        labels = {"f": "First", "p": "Prev", "n": "Next", "l": "Last"}
-        button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
-            label=labels[which],
-            style=discord.ButtonStyle.secondary,
-            disabled=disabled,
-            custom_id=f"sharify:ln:{playlist_id}:{platform}:{page}:{which}",
-        )
-        super().__init__(button)
+        super().__init__(f"sharify:ln:{playlist_id}:{platform}:{page}:{which}", which, disabled=disabled)
         self.playlist_id, self.platform, self.page = playlist_id, platform, page
-
-    @classmethod
-    def bound(cls, playlists: PlaylistService) -> type[LinksButton]:
-        return cast(
-            type[LinksButton], type("BoundLinksButton", (cls,), {"playlists": playlists}, template=LINKS_TEMPLATE)
-        )
 
     @classmethod
     async def from_custom_id(
@@ -305,23 +294,13 @@ class LinksButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
 
     @classmethod
     def row_for(cls, page: PlaylistPage, platform: int) -> discord.ui.View | None:
-        if page.pages <= 1:
-            return None
-        view = discord.ui.View(timeout=None)
-        for which, (target, disabled) in targets(page.page, page.pages).items():
-            view.add_item(cls(page.playlist.id, platform, target, which, disabled=disabled))
-        return view
+        pid = page.playlist.id
+        return cls.pager_row(page, lambda target, which, disabled: cls(pid, platform, target, which, disabled=disabled))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            assert self.playlists is not None, "register LinksButton.bound(...)"
-            platform = min(self.platform, len(PLATFORM_NAMES) - 1)
-            page = await self.playlists.page_of(interaction.guild_id or 0, self.playlist_id, self.page, size=LINKS_PAGE)
-            await interaction.response.edit_message(
-                embed=links_embed(page, platform), view=self.row_for(page, platform)
-            )
-        except Exception as error:
-            await reply_error(interaction, error, where="playlist links pager")
+    async def turn(self, interaction: discord.Interaction[Any], playlists: PlaylistService) -> None:
+        platform = min(self.platform, len(PLATFORM_NAMES) - 1)
+        page = await playlists.page_of(interaction.guild_id or 0, self.playlist_id, self.page, size=LINKS_PAGE)
+        await interaction.response.edit_message(embed=links_embed(page, platform), view=self.row_for(page, platform))
 
 
 async def links(interaction: discord.Interaction, buttons: type[LinksButton], name: str, platform: str) -> None:

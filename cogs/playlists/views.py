@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar, Self, cast
 
 import discord
@@ -58,25 +59,62 @@ def footer_note(message: discord.Message | None) -> str | None:
     return note if sep and page.startswith("Page ") and note else None
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
-    """One pager button. `bound()` gives the subclass that knows the playlist service; that one is registered
-    with `bot.add_dynamic_items` and rendered, so a click finds its way back to the service."""
+class PagerButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"(?!)"):
+    """What every button that turns a playlist's pages shares, whatever the page shows: First/Prev/Next/Last
+    labels, the row built from a page (none for a one-page playlist), the playlist service a click reads
+    (`bound()` gives the subclass that knows it; that one is registered with `bot.add_dynamic_items` and rendered,
+    so a click finds its way back to the service), and an error reply when a click fails. Subclasses give the
+    template and custom_id, and `turn` the page."""
 
     playlists: ClassVar[PlaylistService | None] = None
     guilds: ClassVar[GuildService | None] = None  # to see who clicks: managers see an anonymous round's submitters
+    where: ClassVar[str] = "pager"
 
-    def __init__(self, playlist_id: str, page: int, which: str, *, disabled: bool = False) -> None:
+    def __init__(self, custom_id: str, which: str, *, disabled: bool) -> None:
         label, style = next((label, style) for w, label, style in BUTTONS if w == which)
         button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
-            label=label, style=style, disabled=disabled, custom_id=custom_id(playlist_id, page, which)
+            label=label, style=style, disabled=disabled, custom_id=custom_id
         )
         super().__init__(button)
-        self.playlist_id, self.page, self.which = playlist_id, page, which
 
     @classmethod
-    def bound(cls, playlists: PlaylistService, guilds: GuildService | None = None) -> type[PageButton]:
+    def bound(cls, playlists: PlaylistService, guilds: GuildService | None = None) -> type[Self]:
+        template = cls.__discord_ui_compiled_template__
         bound = {"playlists": playlists, "guilds": guilds}
-        return cast(type[PageButton], type("BoundPageButton", (cls,), bound, template=TEMPLATE))
+        return cast(type[Self], type(f"Bound{cls.__name__}", (cls,), bound, template=template))
+
+    @staticmethod
+    def pager_row(
+        page: PlaylistPage, button: Callable[[int, str, bool], discord.ui.Item[Any]]
+    ) -> discord.ui.View | None:
+        """The row of buttons for `page`, `button(target page, which, disabled)` making each. The view has no
+        timeout and holds nothing after it is sent (every item is dynamic), so a thousand shows keep nothing alive."""
+        if page.pages <= 1:
+            return None
+        view = discord.ui.View(timeout=None)
+        for which, (target, disabled) in targets(page.page, page.pages).items():
+            view.add_item(button(target, which, disabled))
+        return view
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            assert self.playlists is not None, f"render and register {type(self).__name__}.bound(...)"
+            await self.turn(interaction, self.playlists)
+        except Exception as error:  # a click has no command tree handler: answer here, as the tree would
+            await reply_error(interaction, error, where=self.where)
+
+    async def turn(self, interaction: discord.Interaction[Any], playlists: PlaylistService) -> None:
+        raise NotImplementedError
+
+
+class PageButton(PagerButton, template=TEMPLATE):
+    """One button of the pager under /playlist show."""
+
+    where = "playlist show pager"
+
+    def __init__(self, playlist_id: str, page: int, which: str, *, disabled: bool = False) -> None:
+        super().__init__(custom_id(playlist_id, page, which), which, disabled=disabled)
+        self.playlist_id, self.page, self.which = playlist_id, page, which
 
     @classmethod
     async def from_custom_id(
@@ -86,25 +124,13 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
 
     @classmethod
     def row_for(cls, page: PlaylistPage) -> discord.ui.View | None:
-        """The row of buttons for `page`: none for a one-page playlist. The view has no timeout and holds nothing
-        after it is sent (every item is dynamic), so a thousand shows keep nothing alive."""
-        if page.pages <= 1:
-            return None
-        view = discord.ui.View(timeout=None)
-        for which, (target, disabled) in targets(page.page, page.pages).items():
-            view.add_item(cls(page.playlist.id, target, which, disabled=disabled))
-        return view
+        return cls.pager_row(
+            page, lambda target, which, disabled: cls(page.playlist.id, target, which, disabled=disabled)
+        )
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self._turn(interaction)
-        except Exception as error:  # a click has no command tree handler: answer here, as the tree would
-            await reply_error(interaction, error, where="playlist show pager")
-
-    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.playlists is not None, "render and register PageButton.bound(...), not PageButton"
+    async def turn(self, interaction: discord.Interaction[Any], playlists: PlaylistService) -> None:
         target = LAST if self.which == "l" else self.page
-        work = asyncio.ensure_future(self._page(interaction, target))
+        work = asyncio.ensure_future(self._page(interaction, playlists, target))
         done, _ = await asyncio.wait({work}, timeout=CLICK_BUDGET)
         if not done:
             await interaction.response.defer()  # "update the message later": no new message, no spinner
@@ -117,7 +143,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
         else:
             await interaction.response.edit_message(embed=embed, view=view)
 
-    async def _page(self, interaction: discord.Interaction[Any], target: int) -> PlaylistPage:
-        assert self.playlists is not None
+    async def _page(
+        self, interaction: discord.Interaction[Any], playlists: PlaylistService, target: int
+    ) -> PlaylistPage:
         viewer = await actor_of(interaction, self.guilds) if self.guilds is not None and interaction.guild_id else None
-        return await self.playlists.page_of(interaction.guild_id or 0, self.playlist_id, target, viewer=viewer)
+        return await playlists.page_of(interaction.guild_id or 0, self.playlist_id, target, viewer=viewer)

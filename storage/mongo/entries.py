@@ -208,6 +208,15 @@ class MongoEntries:
         docs = [d async for d in self._entries.find({"_id": {"$in": list(positions)}, "guild_id": guild_id})]
         return sorted(((positions[d["_id"]], entry_from_doc(d)) for d in docs), key=lambda pair: pair[0])
 
+    async def find_key(self, guild_id: int, playlist_id: str, norm_key: str) -> tuple[int, Entry] | None:
+        scope = {"playlist_id": playlist_id, "guild_id": guild_id}
+        doc = await self._entries.find_one({**scope, "norm_key": norm_key}, sort=BY_KEY)
+        if doc is None:
+            return None
+        entry = entry_from_doc(doc)
+        position = await self._entries.count_documents({**scope, "order_key": {"$lte": entry.order_key}})
+        return position, entry
+
     async def duplicates(self, guild_id: int, playlist_id: str) -> builtins.list[Entry]:
         seen: set[str] = set()
         repeats: list[str] = []

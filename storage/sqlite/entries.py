@@ -146,6 +146,15 @@ class SqliteEntries:
         )
         return [(int(r["position"]), entry_from_row(r)) for r in rows]
 
+    async def find_key(self, guild_id: int, playlist_id: str, norm_key: str) -> tuple[int, Entry] | None:
+        row = await self._db.row(
+            f"SELECT {E_COLS}, (SELECT COUNT(*) FROM entries o WHERE o.playlist_id = e.playlist_id"
+            f" AND o.order_key <= e.order_key) AS position FROM entries e WHERE {SCOPE} AND norm_key = ?"
+            " ORDER BY order_key LIMIT 1",
+            (playlist_id, guild_id, norm_key),
+        )
+        return None if row is None else (int(row["position"]), entry_from_row(row))
+
     async def duplicates(self, guild_id: int, playlist_id: str) -> builtins.list[Entry]:
         rows = await self._db.rows(
             f"SELECT * FROM (SELECT ROW_NUMBER() OVER (PARTITION BY norm_key ORDER BY order_key) AS nth, {E_COLS}"

@@ -223,18 +223,24 @@ def test_cloudbuild_tests_before_pushing_and_deploys_the_pushed_image_by_digest(
     build = cloudbuild()
     s = steps()
     assert list(s) == ["test", "build", "push", "render", "deploy"]
-    assert s["test"]["name"] == "python:3.13" and "make test" in s["test"]["args"][-1]
+    assert s["test"]["name"].startswith("python:3.13@") and s["test"]["args"][-1].rstrip().endswith("make test")
     assert s["build"]["waitFor"] == ["-"]  # built alongside the tests...
     assert {"test", "build"} <= set(s["push"]["waitFor"])  # ...pushed only after both
     assert s["render"]["waitFor"] == ["push"] and s["deploy"]["waitFor"] == ["render"]
     image = "${_IMAGE}:${SHORT_SHA}"
     assert build["substitutions"]["_IMAGE"] == "${_REGION}-docker.pkg.dev/${PROJECT_ID}/sharify/bot"
     assert f'--tag "{image}"' in s["build"]["args"][-1]
-    assert '--build-arg "PYTHON_DIGEST=${_PYTHON_DIGEST}"' in s["build"]["args"][-1]
+    assert "--build-arg" not in s["build"]["args"][-1]  # the Dockerfile pins its base itself
     assert f'docker push "{image}"' in s["push"]["args"][-1]
     assert build["images"] == [image]  # recorded in the build's results and provenance
     assert "apply --namespace" in s["deploy"]["args"][-1] and "-k deploy" in s["deploy"]["args"][-1]
-    assert {"_REGION", "_CLUSTER", "_NAMESPACE", "_PYTHON_DIGEST"} <= set(build["substitutions"])
+    assert {"_REGION", "_CLUSTER", "_NAMESPACE", "_SHARED_REPO", "_SHARED_REF"} <= set(build["substitutions"])
+    assert "_PYTHON_DIGEST" not in build["substitutions"]
+
+
+def test_every_cloudbuild_step_image_is_pinned_by_digest() -> None:
+    for step_id, step in steps().items():
+        assert re.fullmatch(r"[a-z0-9./-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}", step["name"]), (step_id, step["name"])
 
 
 def test_managed_prometheus_scrapes_every_bot_pod_on_the_health_port() -> None:

@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT, REGION, SHA = "my-proj-123", "europe-west1", "abc1234"
 IMAGE = f"{REGION}-docker.pkg.dev/{PROJECT}/sharify/bot"
 DIGEST = "sha256:" + "5d41402abc4b2a76" * 4
-BASE_DIGEST = "sha256:" + "9f86d081884c7d65" * 4
 # The oldest Kubernetes the manifests need (the StatefulSet pod-index label) and a current one.
 KUBERNETES_VERSIONS = ("1.28", "1.33")
 
@@ -110,14 +109,51 @@ def kubernetes_validate(paths: list[Path], version: str) -> subprocess.Completed
     )
 
 
-def test_the_build_step_refuses_an_unpinned_base(workspace: Path) -> None:
-    refused = run_step(workspace, "build")  # the trigger left _PYTHON_DIGEST at its default
-    assert refused.returncode == 1 and "_PYTHON_DIGEST must be the sha256:" in refused.stderr
-    assert not (workspace / "docker-calls").exists()
-    built = run_step(workspace, "build", _PYTHON_DIGEST=BASE_DIGEST)
+def test_the_build_step_builds_on_the_base_the_dockerfile_pins(workspace: Path) -> None:
+    built = run_step(workspace, "build")
     assert built.returncode == 0, built.stderr
     (call,) = (workspace / "docker-calls").read_text().splitlines()
-    assert call == f"build --build-arg PYTHON_DIGEST={BASE_DIGEST} --tag {IMAGE}:{SHA} ."
+    assert call == f"build --tag {IMAGE}:{SHA} ."
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_the_test_step_fetches_shared_beside_the_checkout_before_the_tests(tmp_path: Path) -> None:
+    """The tests read recorded Last.fm responses and docs from ../shared: the step clones _SHARED_REPO there at
+    _SHARED_REF, then runs `make test` (a stand-in here that records what it found)."""
+    origin = tmp_path / "shared-origin"
+    (origin / "fixtures" / "lastfm").mkdir(parents=True)
+    (origin / "fixtures" / "lastfm" / "SOURCES.md").write_text("recorded\n")
+    git("init", "--quiet", "--initial-branch=fixtures-v2", cwd=origin)
+    git("add", "-A", cwd=origin)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "fixtures", cwd=origin)
+    checkout = tmp_path / "workspace"
+    (checkout / "bin").mkdir(parents=True)
+    make = checkout / "bin" / "make"
+    make.write_text('#!/bin/sh\necho "$*" > make-called\ncat ../shared/fixtures/lastfm/SOURCES.md >> make-called\n')
+    make.chmod(0o755)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "stale").write_text("from an earlier build\n")
+    env = {"PATH": f"{checkout / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def run(**overrides: str) -> subprocess.CompletedProcess[str]:
+        script = step_script("test", **overrides)
+        command = ["bash", "-c", script]
+        return subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, check=False)
+
+    refused = run()  # the trigger left _SHARED_REPO empty
+    assert refused.returncode == 1 and "_SHARED_REPO must be the git URL" in refused.stderr
+    assert not (checkout / "make-called").exists()
+
+    missing = run(_SHARED_REPO=origin.as_uri(), _SHARED_REF="no-such-branch")
+    assert missing.returncode != 0 and not (checkout / "make-called").exists()
+
+    tested = run(_SHARED_REPO=origin.as_uri(), _SHARED_REF="fixtures-v2")
+    assert tested.returncode == 0, tested.stderr
+    assert (checkout / "make-called").read_text() == "test\nrecorded\n"
+    assert not (tmp_path / "shared" / "stale").exists()  # a fresh clone, not what a previous build left
 
 
 def test_push_render_and_validate_deploy_exactly_the_pushed_digest(workspace: Path) -> None:

@@ -178,3 +178,14 @@ async def test_guild_isolation_for_entry_methods(storage: Storage) -> None:
     with pytest.raises(NotFound):
         await pl.move(G1, other, e.id, 1, at=at())
     assert await assert_consistent(storage, G1, pid) == entries
+
+
+async def test_find_key_is_the_first_entry_with_that_normalized_key(storage: Storage) -> None:
+    pid = await playlist_with(storage, 4)
+    pl = storage.entries
+    again = await pl.append(G1, pid, new_entries(2, start=1), max_tracks=BIG, at=at(5))  # Title 1, 2 again at 5, 6
+    found = await pl.find_key(G1, pid, "artist 1 - title 1")
+    assert found is not None and found[0] == 2 and found[1].track.title == "Title 1"
+    assert found[1].id != again[0].id  # the first one, not the later copy
+    assert await pl.find_key(G1, pid, "artist 9 - title 9") is None
+    assert await pl.find_key(G2, pid, "artist 1 - title 1") is None  # another server's view of the playlist

@@ -215,6 +215,11 @@ class EntryRepository(Protocol):
         (every entry when `needle` is empty), in playlist order, at most `limit`."""
         ...
 
+    async def find_key(self, guild_id: int, playlist_id: str, norm_key: str) -> tuple[int, Entry] | None:
+        """(1-based position, entry) of the first entry with this normalized key, or None: a lookup by key, not a
+        text search (what the duplicate warning on add needs, at any playlist size)."""
+        ...
+
     async def duplicates(self, guild_id: int, playlist_id: str) -> builtins.list[Entry]:
         """Entries whose norm_key already occurs earlier in the playlist, in order (what dedupe removes)."""
         ...

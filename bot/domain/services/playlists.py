@@ -257,9 +257,7 @@ class PlaylistService:
         return Added(playlist, await self._append(actor, playlist, [resolved.track]), resolved)
 
     async def _find_same(self, guild_id: int, playlist: Playlist, track: Track) -> tuple[int, Entry] | None:
-        key = text.track_key(track)
-        candidates = await self._entries.find(guild_id, playlist.id, track.title, limit=50)
-        return next(((pos, e) for pos, e in candidates if e.norm_key == key), None)
+        return await self._entries.find_key(guild_id, playlist.id, text.track_key(track))
 
     async def add_playing(self, actor: Actor, name: str | None) -> Added:
         """Add the member's now playing (or last played) track to `name`, or to the playlist they last added to."""
