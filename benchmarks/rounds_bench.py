@@ -258,10 +258,9 @@ async def bot_run(members: int, window: float, seed: int, args: argparse.Namespa
                 closed = await answers.of("command", sim.command(guild, host, "round close", playlist=ROUND))
                 assert closed is not None and "voting is open" in closed.content, closed
                 voted: set[tuple[int, str]] = set()
-                refused_votes = 0
+                denied: set[tuple[int, str]] = set()
 
                 async def voter(i: int, at: float) -> None:
-                    nonlocal refused_votes
                     await asyncio.sleep(at)
                     member = people[i]
                     board = sim.posted(sim.state.messages[announcement], user=member)
@@ -279,7 +278,7 @@ async def bot_run(members: int, window: float, seed: int, args: argparse.Namespa
                             if verdict:
                                 voted.add((member.id, pick.split(":")[4]))
                             elif verdict is False:
-                                refused_votes += 1
+                                denied.add((member.id, pick.split(":")[4]))
                             elif done is not None:
                                 answers.errors.append(f"toggle: unexpected {done!r}")
                         if wanted > 0:
@@ -296,6 +295,8 @@ async def bot_run(members: int, window: float, seed: int, args: argparse.Namespa
             ) as store:
                 subs = await store.rounds.submissions(guild.id, round_id)
                 stored = {(p.id, s) for p in people for s in await store.rounds.votes_of(guild.id, round_id, p.id)}
+    for error in answers.errors[:3]:
+        print(f"  error: {error[:300]}")
     kept = {(s.member_id, f"{s.track.artist} - {s.track.title}") for s in subs}
     by_member = Counter(s.member_id for s in subs)
     times = answers.all()
@@ -313,8 +314,9 @@ async def bot_run(members: int, window: float, seed: int, args: argparse.Namespa
         "quota_violations": sum(1 for n in by_member.values() if n > QUOTA),
         "lost_submits": len(accepted - kept) + len(refused & kept),
         "votes": len(stored),
-        "refused_votes": refused_votes,
-        "lost_votes": len(voted ^ stored) + abs(sum(s.votes for s in subs) - len(stored)),
+        "refused_votes": len(denied),
+        "lost_votes": len(voted - stored) + len(denied & stored) + abs(sum(s.votes for s in subs) - len(stored)),
+        "unanswered_but_stored_votes": len(stored - voted - denied),
         "announcement_edits": edits,
         "submit_phase_s": round(submit_s, 2),
         "vote_phase_s": round(vote_s, 2),
