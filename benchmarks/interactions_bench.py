@@ -16,10 +16,12 @@ at N, and no late answer.
 
 By default the bot runs in a child process, so the simulator and the load generator (which build and send every
 interaction in this process) don't compete with the bot for one event loop; ``--same-process`` runs everything on
-one loop (what the end-to-end tests do), which charges the simulator's own work to the bot's latency.
+one loop (what the end-to-end tests do), which charges the simulator's own work to the bot's latency. ``--pin`` puts
+the bot alone on one CPU and the simulator and load generator on the others, so that at 4N the generator's own work
+does not take the bot's CPU: the overload figures then measure the bot.
 
     .venv/bin/python benchmarks/interactions_bench.py [--duration 10] [--rates 10,50,200] [--same-process]
-    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10
+    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin]
 
 Human-readable lines first, then one JSON object on the last line.
 """
@@ -59,6 +61,7 @@ PLAYLISTS_PER_GUILD = 3
 MEMBERS_PER_GUILD = 3
 MIX = (("create", 0.10), ("add", 0.70), ("show", 0.20))
 IN_FLIGHT = [Settings.model_fields["max_interactions_in_flight"].default]  # --in-flight, passed to the child too
+PIN = [False]  # --pin
 
 
 @dataclass
@@ -180,10 +183,17 @@ async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path, port: int) -> As
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, *args, stdin=asyncio.subprocess.PIPE, cwd=ROOT
     )
+    pinned = ""
+    if PIN[0] and hasattr(os, "sched_setaffinity") and len(cpus := sorted(os.sched_getaffinity(0))) >= 2:
+        # The bot alone on one CPU, the simulator and the load generator on the others: what is measured is the bot,
+        # not how the load generator's own work at 4x steals the bot's CPU.
+        os.sched_setaffinity(child.pid, {cpus[-1]})
+        os.sched_setaffinity(0, set(cpus[:-1]))
+        pinned = f"; bot pinned to CPU {cpus[-1]}, simulator and load to {cpus[:-1]}"
     try:
         await sim.wait_connected(within=30)
         assert sim.commands.get(None), "the bot syncs its commands in setup_hook, before it connects"
-        yield f"bot in a child process (pid {child.pid}); simulator and load generator in this one"
+        yield f"bot in a child process (pid {child.pid}); simulator and load generator in this one{pinned}"
     finally:
         assert child.stdin is not None
         child.stdin.close()
@@ -353,6 +363,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "spec_checked": not args.no_spec,
         "duration_s": args.duration,
         "cpus": os.cpu_count(),
+        "pinned": PIN[0] and not args.same_process,
     }
     return out
 
@@ -365,6 +376,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-spec", action="store_true", help="don't check request bodies against Discord's spec")
     parser.add_argument("--knee", type=int, default=0, help="overload: run at KNEE, 2x and 4x it (replaces --rates)")
+    parser.add_argument("--pin", action="store_true", help="pin the bot to one CPU, simulator and load to the rest")
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
     child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")
     parser.add_argument("--serve-bot", nargs=5, metavar=child, help=argparse.SUPPRESS)
@@ -374,6 +386,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 if __name__ == "__main__":
     arguments = parse(sys.argv[1:])
     IN_FLIGHT[0] = arguments.in_flight
+    PIN[0] = arguments.pin
     if arguments.serve_bot:
         asyncio.run(serve_bot(*arguments.serve_bot))
     else:
