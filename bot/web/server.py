@@ -1,8 +1,8 @@
 """The share pages' web server: an aiohttp app on its own port (SHARIFY_WEB_PORT), started and stopped by the
 composition root like the health server.
 
-    GET /s/{token}                  the page (?p=<platform> picks the tracks' main link without JavaScript)
-    GET /s/{token}/download/{fmt}   the playlist as a file, in every export format
+    GET /s/{token}                  the page for one platform (?p=<platform>, the picker's form; Last.fm by default)
+    GET /s/{token}/download/{fmt}   the playlist as a file, in every export format, made when first asked for
     GET /s/{token}/oembed.json      oEmbed for chat unfurls
     GET /static/...                 the stylesheet and the one small script (same origin: the CSP allows nothing else)
 
@@ -10,6 +10,11 @@ Every answer carries a strict Content-Security-Policy, nosniff and no-referrer. 
 of the bytes), Last-Modified and a short Cache-Control; a revalidation inside the cache lifetime is a 304 without a
 store read (bot.web.cache). Unknown, revoked and trashed tokens get the same 404, byte for byte, after the same
 single lookup. Each client address has a token bucket; past it, 429 with Retry-After.
+
+Rendering, compressing and exporting are CPU work (a 1,000-track page is tens of ms): none of it runs on the event
+loop, which also answers the bot's interactions. They run one at a time on the server's own worker thread (so a
+burst of first visits to many variants costs the loop at most one busy thread, not one per core), each made once
+per variant and page version (bot.web.cache), and only when first asked for.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import format_datetime
 from functools import partial
 from pathlib import Path
@@ -85,6 +91,7 @@ class WebServer:
         self._member_name = member_name or (lambda _g, _u: None)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._worker: ThreadPoolExecutor | None = None  # renders, compresses and exports, one at a time
         self.app = self._build()
         self._env = aiohttp_jinja2.get_env(self.app)
         self._not_found = self._env.get_template("notfound.html").render().encode()
@@ -116,12 +123,14 @@ class WebServer:
         return app
 
     async def start(self) -> None:
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="share-pages")
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         try:
             await web.TCPSite(runner, self._host, self._requested_port).start()
         except BaseException:
             await runner.cleanup()
+            self._worker.shutdown(wait=False, cancel_futures=True)
             raise
         self._runner = runner
         self._port = int(runner.addresses[0][1])
@@ -132,6 +141,8 @@ class WebServer:
         runner, self._runner, self._port = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -190,8 +201,9 @@ class WebServer:
         if platform not in view.PLATFORM_KEYS.values():
             platform = view.DEFAULT_PLATFORM
         variant = f"page:{platform}"
-        made = await cached.variant(variant, partial(_tagged, self._render, cached.page, platform))
-        return await _conditional(request, cached, variant, made, HTML)
+        render = partial(_tagged, self._render, cached.page, platform)
+        made = await cached.variant(variant, render, self._worker)
+        return await _conditional(request, cached, variant, made, HTML, executor=self._worker)
 
     async def _download(self, request: web.Request) -> web.Response:
         cached = await self._cached(request)
@@ -203,9 +215,9 @@ class WebServer:
             return self.not_found()
         page = cached.page
         variant = f"file:{fmt.value}"
-        made = await cached.variant(variant, partial(_tagged, self._export, page, fmt))
+        made = await cached.variant(variant, partial(_tagged, self._export, page, fmt), self._worker)
         name = f"{safe_filename(page.playlist.name)}.{fmt.value}"
-        response = await _conditional(request, cached, variant, made, MEDIA_TYPES[fmt])
+        response = await _conditional(request, cached, variant, made, MEDIA_TYPES[fmt], executor=self._worker)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -213,20 +225,8 @@ class WebServer:
         cached = await self._cached(request)
         if cached is None or cached.page is None:
             return self.not_found()
-        page = cached.page
-        variant = "oembed"
-        if variant not in cached.rendered:
-            shown = view.build(page, platform=view.DEFAULT_PLATFORM, names=None, server=None)
-            data = {
-                "version": "1.0",
-                "type": "link",
-                "title": page.playlist.name,
-                "provider_name": "Sharify",
-                "description": shown.summary,
-            }
-            body = json.dumps(data, ensure_ascii=False).encode()
-            cached.rendered[variant] = (body, _etag(body))
-        return await _conditional(request, cached, variant, cached.rendered[variant], "application/json")
+        made = await cached.variant("oembed", partial(_tagged, _oembed, cached.page), executor=self._worker)
+        return await _conditional(request, cached, "oembed", made, "application/json", executor=self._worker)
 
     # -- rendering (off the event loop) --------------------------------------------------------------------------
 
@@ -262,6 +262,17 @@ class WebServer:
         return formats.export(page.playlist.name, page.playlist.description, tracks, fmt, date=page.playlist.created_at)
 
 
+def _oembed(page: SharePage) -> bytes:
+    data = {
+        "version": "1.0",
+        "type": "link",
+        "title": page.playlist.name,
+        "provider_name": "Sharify",
+        "description": view.summary(page),
+    }
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -276,7 +287,13 @@ def _gzipped(body: bytes, etag: str) -> tuple[bytes, str]:
 
 
 async def _conditional(
-    request: web.Request, cached: Cached, variant: str, made: tuple[bytes, str], content_type: str
+    request: web.Request,
+    cached: Cached,
+    variant: str,
+    made: tuple[bytes, str],
+    content_type: str,
+    *,
+    executor: ThreadPoolExecutor | None,
 ) -> web.Response:
     """The variant's bytes (gzipped, compressed once and kept, when the client takes gzip), or a 304 when the client
     already has them. Each encoding has its own strong ETag."""
@@ -284,7 +301,7 @@ async def _conditional(
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > GZIP_FROM
     if gzipped:
         zipped = f"{variant}:gz"
-        body, etag = await cached.variant(zipped, partial(_gzipped, body, etag))
+        body, etag = await cached.variant(zipped, partial(_gzipped, body, etag), executor)
     max_age = max(1, round(cached.ttl_s))
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}, must-revalidate", "Vary": "Accept-Encoding"}
     if cached.last_modified is not None:

@@ -22,11 +22,20 @@ async def test_the_page_shows_the_playlist_with_links_and_downloads(tmp_path: Pa
     async with share_world(tmp_path) as w:
         token = await w.playlist("Late Night", tracks(3))
         status, headers, body = await w.get(f"/s/{token}")
+        _, _, spotify = await w.get(f"/s/{token}?p=spotify")
+        _, _, unknown = await w.get(f"/s/{token}?p=nowhere")
         html = body.decode()
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert '<h1 dir="auto">Late Night</h1>' in html and "3 tracks" in html
-    assert 'href="https://open.spotify.com/search/Artist%200%20Title%200"' in html
-    assert 'href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"' in html
+    # each track links to Last.fm and to the chosen platform only; the picker offers all nine platforms
+    assert html.count('href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"') == 1
+    assert "open.spotify.com" not in html and "deezer.com" not in html
+    assert len(re.findall(r'<option value="[a-z]+"', html)) == 9 and '<option value="lastfm" selected>' in html
+    chosen = spotify.decode()
+    assert chosen.count('href="https://open.spotify.com/search/Artist%200%20Title%200"') == 1
+    assert chosen.count('href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"') == 1
+    assert "deezer.com" not in chosen and '<option value="spotify" selected>' in chosen
+    assert unknown == body  # an unknown platform is the default page
     for fmt in Format:
         assert f'href="/s/{token}/download/{fmt.value}"' in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
