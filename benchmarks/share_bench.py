@@ -36,9 +36,6 @@ from typing import Any
 
 import aiohttp
 
-from bot.web.cache import PageCache
-from bot.web.view import PLATFORM_KEYS
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.interactions_bench import Load, fire, free_port, percentile, populate, prepare
@@ -47,6 +44,8 @@ from bot.config import Settings
 from bot.domain.models import NewEntry, Track
 from bot.domain.permissions import Actor
 from bot.sandbox.discord_sim import DiscordSimulator, run_client
+from bot.web.cache import PageCache
+from bot.web.view import PLATFORM_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARE_GUILD = 999_000_000_000_000_001  # the shared playlist's server (not one the simulator drives)
