@@ -3,12 +3,14 @@
 Why a cache with a short lifetime rather than a version lookup per visit: a revalidation (If-None-Match) then
 costs no store read at all, so a link posted in a busy chat costs one cheap version check (the share and playlist
 rows, no tracks) per token per lifetime, not a read per visit, and the 304 path is a dictionary lookup; the full
-load of the tracks and a new rendering (~100 ms of CPU for 1,000 tracks) happen only when the version moved. The
+load of the tracks and a new rendering (~30-50 ms of CPU per platform's page of 1,000 tracks, in the server's worker
+process) happen only when the version moved. The
 price is staleness bounded by the lifetime: a change made in another process (another shard's pod) shows within
 `ttl_s`; in this process, turning a page off or changing what the server shows evicts at once (`evict_token`,
 `evict_guild`), so a revoked link 404s immediately here. Display names come from the gateway's cache and are
 refreshed with the next change. Misses for one token are loaded once (concurrent visitors wait for the same load),
-each variant is rendered once, and entries are bounded in number.
+each variant (a platform's page, its gzip form, a download) is made once, when first asked for, and entries are
+bounded in number.
 """
 
 from __future__ import annotations

@@ -256,8 +256,11 @@ class WebServer:
 
 
 def _worker() -> ProcessPoolExecutor:
-    """One worker process, started fresh (spawn: never a fork of this threaded process), warmed up at once."""
-    worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    """One worker process at a lower CPU priority (bot.web.render.start_worker), started fresh (spawn: never a fork
+    of this threaded process), warmed up at once."""
+    worker = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=render.start_worker
+    )
     worker.submit(render.ready)
     return worker
 
