@@ -1,4 +1,5 @@
-"""The share pages' CPU work, done in a worker process: rendering a page variant, compressing it, writing an export.
+"""The share pages' CPU work: rendering a page variant and writing an export, in a worker process; compressing
+(`gzipped`, in a thread of the server's process: zlib lets go of the GIL while it works).
 
 Why a process and not a thread: the work is pure Python (jinja2 on a thousand rows takes tens of ms) and holds the
 GIL. In a thread it still stalls the event loop that answers the bot's interactions: every time the loop's thread

@@ -12,9 +12,10 @@ store read (bot.web.cache). Unknown, revoked and trashed tokens get the same 404
 single lookup. Each client address has a token bucket; past it, 429 with Retry-After.
 
 Rendering, compressing and exporting are CPU work (a 1,000-track page is tens of ms): none of it runs on the event
-loop, which also answers the bot's interactions, nor in a thread of this process (bot.web.render says why). They
-run one at a time in the server's worker process, each made once per variant and page version (bot.web.cache), and
-only when first asked for: a file when someone downloads it, a platform's page when someone picks it.
+loop, which also answers the bot's interactions. Renders and exports run one at a time in the server's worker
+process, not in a thread of this one (bot.web.render says why); compression runs in a thread (zlib lets go of the
+GIL). Each is made once per variant and page version (bot.web.cache), and only when first asked for: a file when
+someone downloads it, a platform's page when someone picks it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import json
 import logging
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from email.utils import format_datetime
 from functools import partial
 from pathlib import Path
@@ -210,7 +211,7 @@ class WebServer:
         packed = await self._packed(cached)
         make = partial(render.page, packed, platform, self._shown(cached.page))
         made = await cached.variant(variant, make, self._worker)
-        return await _conditional(request, cached, variant, made, HTML, executor=self._worker)
+        return await _conditional(request, cached, variant, made, HTML)
 
     async def _download(self, request: web.Request) -> web.Response:
         cached = await self._cached(request)
@@ -225,7 +226,7 @@ class WebServer:
         make = partial(render.export, await self._packed(cached), fmt, self._shown(page))
         made = await cached.variant(variant, make, self._worker)
         name = f"{safe_filename(page.playlist.name)}.{fmt.value}"
-        response = await _conditional(request, cached, variant, made, MEDIA_TYPES[fmt], executor=self._worker)
+        response = await _conditional(request, cached, variant, made, MEDIA_TYPES[fmt])
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -235,7 +236,7 @@ class WebServer:
             return self.not_found()
         if (made := cached.rendered.get("oembed")) is None:  # the name and three tracks: made here, in microseconds
             made = cached.rendered["oembed"] = render.tagged(_oembed(cached.page))
-        return await _conditional(request, cached, "oembed", made, "application/json", executor=self._worker)
+        return await _conditional(request, cached, "oembed", made, "application/json")
 
     # -- what goes to the worker process ---------------------------------------------------------------------------
 
@@ -282,8 +283,6 @@ async def _conditional(
     variant: str,
     made: tuple[bytes, str],
     content_type: str,
-    *,
-    executor: Executor | None,
 ) -> web.Response:
     """The variant's bytes (gzipped, compressed once and kept, when the client takes gzip), or a 304 when the client
     already has them. Each encoding has its own strong ETag."""
@@ -291,7 +290,9 @@ async def _conditional(
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > GZIP_FROM
     if gzipped:
         zipped = f"{variant}:gz"
-        body, etag = await cached.variant(zipped, partial(render.gzipped, body, etag), executor)
+        # in a thread, not the worker process: zlib and sha256 let go of the GIL while they work, and a gzip must
+        # not queue behind other variants' renders
+        body, etag = await cached.variant(zipped, partial(render.gzipped, body, etag))
     max_age = max(1, round(cached.ttl_s))
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}, must-revalidate", "Vary": "Accept-Encoding"}
     if cached.last_modified is not None:
