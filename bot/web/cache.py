@@ -3,12 +3,14 @@
 Why a cache with a short lifetime rather than a version lookup per visit: a revalidation (If-None-Match) then
 costs no store read at all, so a link posted in a busy chat costs one cheap version check (the share and playlist
 rows, no tracks) per token per lifetime, not a read per visit, and the 304 path is a dictionary lookup; the full
-load of the tracks and a new rendering (~100 ms of CPU for 1,000 tracks) happen only when the version moved. The
+load of the tracks and a new rendering (~30-50 ms of CPU per platform's page of 1,000 tracks, in the server's worker
+process) happen only when the version moved. The
 price is staleness bounded by the lifetime: a change made in another process (another shard's pod) shows within
 `ttl_s`; in this process, turning a page off or changing what the server shows evicts at once (`evict_token`,
 `evict_guild`), so a revoked link 404s immediately here. Display names come from the gateway's cache and are
 refreshed with the next change. Misses for one token are loaded once (concurrent visitors wait for the same load),
-each variant is rendered once, and entries are bounded in number.
+each variant (a platform's page, its gzip form, a download) is made once, when first asked for, and entries are
+bounded in number.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,14 +38,17 @@ class Cached:
     rendered: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # variant -> (body, etag)
     making: dict[str, asyncio.Future[tuple[bytes, str]]] = field(default_factory=dict)
 
-    async def variant(self, key: str, make: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
-        """The variant's (body, etag), made once off the event loop: concurrent visitors of a variant that is being
-        made wait for it rather than each making their own (a 1,000-track page takes ~100 ms of CPU)."""
+    async def variant(
+        self, key: str, make: Callable[[], tuple[bytes, str]], executor: Executor | None = None
+    ) -> tuple[bytes, str]:
+        """The variant's (body, etag), made once off the event loop (in `executor`, else the loop's default one):
+        concurrent visitors of a variant that is being made wait for it rather than each making their own (a
+        1,000-track page takes tens of ms of CPU)."""
         if (done := self.rendered.get(key)) is not None:
             return done
         pending = self.making.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(asyncio.to_thread(make))
+            pending = asyncio.get_running_loop().run_in_executor(executor, make)
             self.making[key] = pending
             pending.add_done_callback(lambda f: self._made(key, f))
         return await asyncio.shield(pending)

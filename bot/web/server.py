@@ -1,8 +1,8 @@
 """The share pages' web server: an aiohttp app on its own port (SHARIFY_WEB_PORT), started and stopped by the
 composition root like the health server.
 
-    GET /s/{token}                  the page (?p=<platform> picks the tracks' main link without JavaScript)
-    GET /s/{token}/download/{fmt}   the playlist as a file, in every export format
+    GET /s/{token}                  the page for one platform (?p=<platform>, the picker's form; Last.fm by default)
+    GET /s/{token}/download/{fmt}   the playlist as a file, in every export format, made when first asked for
     GET /s/{token}/oembed.json      oEmbed for chat unfurls
     GET /static/...                 the stylesheet and the one small script (same origin: the CSP allows nothing else)
 
@@ -10,15 +10,22 @@ Every answer carries a strict Content-Security-Policy, nosniff and no-referrer. 
 of the bytes), Last-Modified and a short Cache-Control; a revalidation inside the cache lifetime is a 304 without a
 store read (bot.web.cache). Unknown, revoked and trashed tokens get the same 404, byte for byte, after the same
 single lookup. Each client address has a token bucket; past it, 429 with Retry-After.
+
+Rendering, compressing and exporting are CPU work (a 1,000-track page is tens of ms): none of it runs on the event
+loop, which also answers the bot's interactions. Renders and exports run one at a time in the server's worker
+process, not in a thread of this one (bot.web.render says why); compression runs in a thread (zlib lets go of the
+GIL). Each is made once per variant and page version (bot.web.cache), and only when first asked for: a file when
+someone downloads it, a platform's page when someone picks it.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import asyncio
 import json
 import logging
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from email.utils import format_datetime
 from functools import partial
 from pathlib import Path
@@ -29,12 +36,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.domain import formats
 from bot.domain.clock import Clock
-from bot.domain.formats import MEDIA_TYPES, ExportTrack, Format
+from bot.domain.formats import MEDIA_TYPES, Format
 from bot.domain.services.share import SharePage, ShareService
 from bot.domain.services.transfer import safe_filename
-from bot.web import view
+from bot.web import render, view
 from bot.web.cache import Cached, PageCache
 from bot.web.limits import RateLimiter, client_address, retry_after
 
@@ -85,6 +91,7 @@ class WebServer:
         self._member_name = member_name or (lambda _g, _u: None)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._worker: ProcessPoolExecutor | None = None  # renders, compresses and exports, one at a time
         self.app = self._build()
         self._env = aiohttp_jinja2.get_env(self.app)
         self._not_found = self._env.get_template("notfound.html").render().encode()
@@ -104,8 +111,8 @@ class WebServer:
         app = web.Application(middlewares=[self._guard])
         aiohttp_jinja2.setup(
             app,
-            loader=jinja2.FileSystemLoader(HERE / "templates"),
-            autoescape=True,  # every template, every value
+            loader=jinja2.FileSystemLoader(render.TEMPLATES),
+            autoescape=True,  # every template, every value (the worker's environment is the same: bot.web.render)
             undefined=jinja2.StrictUndefined,
         )
         app.router.add_get("/s/{token}", self._page)
@@ -116,12 +123,14 @@ class WebServer:
         return app
 
     async def start(self) -> None:
+        self._worker = _worker()
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         try:
             await web.TCPSite(runner, self._host, self._requested_port).start()
         except BaseException:
             await runner.cleanup()
+            self._worker.shutdown(wait=False, cancel_futures=True)
             raise
         self._runner = runner
         self._port = int(runner.addresses[0][1])
@@ -132,6 +141,9 @@ class WebServer:
         runner, self._runner, self._port = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
+        worker, self._worker = self._worker, None
+        if worker is not None:  # waits for the render in flight, if any
+            await asyncio.to_thread(worker.shutdown, wait=True, cancel_futures=True)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -165,6 +177,12 @@ class WebServer:
             response = await handler(request)  # type: ignore[misc]
         except web.HTTPNotFound:
             return self.not_found()
+        except BrokenExecutor:  # the worker process died (e.g. out of memory): a new one for the next visit
+            log.exception("the share pages' worker process stopped; starting a new one")
+            if self._worker is not None and self.running:
+                self._worker.shutdown(wait=False, cancel_futures=True)
+                self._worker = _worker()
+            return web.Response(status=503, text="Try again in a moment.", headers={"Retry-After": "1"})
         assert isinstance(response, web.StreamResponse)
         return response
 
@@ -190,7 +208,9 @@ class WebServer:
         if platform not in view.PLATFORM_KEYS.values():
             platform = view.DEFAULT_PLATFORM
         variant = f"page:{platform}"
-        made = await cached.variant(variant, partial(_tagged, self._render, cached.page, platform))
+        packed = await self._packed(cached)
+        make = partial(render.page, packed, platform, self._shown(cached.page))
+        made = await cached.variant(variant, make, self._worker)
         return await _conditional(request, cached, variant, made, HTML)
 
     async def _download(self, request: web.Request) -> web.Response:
@@ -203,7 +223,8 @@ class WebServer:
             return self.not_found()
         page = cached.page
         variant = f"file:{fmt.value}"
-        made = await cached.variant(variant, partial(_tagged, self._export, page, fmt))
+        make = partial(render.export, await self._packed(cached), fmt, self._shown(page))
+        made = await cached.variant(variant, make, self._worker)
         name = f"{safe_filename(page.playlist.name)}.{fmt.value}"
         response = await _conditional(request, cached, variant, made, MEDIA_TYPES[fmt])
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -213,70 +234,55 @@ class WebServer:
         cached = await self._cached(request)
         if cached is None or cached.page is None:
             return self.not_found()
-        page = cached.page
-        variant = "oembed"
-        if variant not in cached.rendered:
-            shown = view.build(page, platform=view.DEFAULT_PLATFORM, names=None, server=None)
-            data = {
-                "version": "1.0",
-                "type": "link",
-                "title": page.playlist.name,
-                "provider_name": "Sharify",
-                "description": shown.summary,
-            }
-            body = json.dumps(data, ensure_ascii=False).encode()
-            cached.rendered[variant] = (body, _etag(body))
-        return await _conditional(request, cached, variant, cached.rendered[variant], "application/json")
+        if (made := cached.rendered.get("oembed")) is None:  # the name and three tracks: made here, in microseconds
+            made = cached.rendered["oembed"] = render.tagged(_oembed(cached.page))
+        return await _conditional(request, cached, "oembed", made, "application/json")
 
-    # -- rendering (off the event loop) --------------------------------------------------------------------------
+    # -- what goes to the worker process ---------------------------------------------------------------------------
 
-    def _names(self, page: SharePage) -> view.Names | None:
-        if not page.privacy.member_names:
-            return None
+    async def _packed(self, cached: Cached) -> bytes:
+        """The page pickled for the worker, once per version (in a thread: ~20 ms for 1,000 tracks)."""
+        assert cached.page is not None
+        packed, _ = await cached.variant("packed", partial(render.pack, cached.page))
+        return packed
+
+    def _shown(self, page: SharePage) -> render.Shown:
         guild = page.playlist.guild_id
-        return lambda user_id: self._member_name(guild, user_id)
-
-    def _render(self, page: SharePage, platform: str) -> bytes:
-        server = self._guild_name(page.playlist.guild_id) if page.privacy.server_name else None
-        shown = view.build(page, platform=platform, names=self._names(page), server=server)
-        url = self._shares.url(page.share.token)
-        context = {
-            "view": shown,
-            "url": url,
-            "base": f"/s/{page.share.token}",
-            "platforms": view.PLATFORMS,
-            "formats": list(view.FORMAT_LABELS.items()),
-        }
-        return self._env.get_template("page.html").render(context).encode()
-
-    def _export(self, page: SharePage, fmt: Format) -> bytes:
-        names = self._names(page)
-        tracks = [
-            ExportTrack(
-                track=e.track,
-                added_by=view.contributor_label(e.added_by, names) if names else None,
-                added_at=e.added_at,
-            )
-            for e in page.entries
-        ]
-        return formats.export(page.playlist.name, page.playlist.description, tracks, fmt, date=page.playlist.created_at)
+        names = None
+        if page.privacy.member_names:
+            people = {uid for uid, _ in page.stats.contributors} | {e.added_by for e in page.entries}
+            names = {uid: name for uid in people if (name := self._member_name(guild, uid))}
+        server = self._guild_name(guild) if page.privacy.server_name else None
+        return render.Shown(names=names, server=server, url=self._shares.url(page.share.token))
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def _worker() -> ProcessPoolExecutor:
+    """One worker process at a lower CPU priority (bot.web.render.start_worker), started fresh (spawn: never a fork
+    of this threaded process), warmed up at once."""
+    worker = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=render.start_worker
+    )
+    worker.submit(render.ready)
+    return worker
 
 
-def _tagged[*A](make: Callable[[*A], bytes], *args: *A) -> tuple[bytes, str]:
-    body = make(*args)
-    return body, _etag(body)
-
-
-def _gzipped(body: bytes, etag: str) -> tuple[bytes, str]:
-    return gzip.compress(body, 6, mtime=0), etag[:-1] + '-gz"'
+def _oembed(page: SharePage) -> bytes:
+    data = {
+        "version": "1.0",
+        "type": "link",
+        "title": page.playlist.name,
+        "provider_name": "Sharify",
+        "description": view.summary(page),
+    }
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 async def _conditional(
-    request: web.Request, cached: Cached, variant: str, made: tuple[bytes, str], content_type: str
+    request: web.Request,
+    cached: Cached,
+    variant: str,
+    made: tuple[bytes, str],
+    content_type: str,
 ) -> web.Response:
     """The variant's bytes (gzipped, compressed once and kept, when the client takes gzip), or a 304 when the client
     already has them. Each encoding has its own strong ETag."""
@@ -284,7 +290,9 @@ async def _conditional(
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > GZIP_FROM
     if gzipped:
         zipped = f"{variant}:gz"
-        body, etag = await cached.variant(zipped, partial(_gzipped, body, etag))
+        # in a thread, not the worker process: zlib and sha256 let go of the GIL while they work, and a gzip must
+        # not queue behind other variants' renders
+        body, etag = await cached.variant(zipped, partial(render.gzipped, body, etag))
     max_age = max(1, round(cached.ttl_s))
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}, must-revalidate", "Vary": "Accept-Encoding"}
     if cached.last_modified is not None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 from bot.domain.formats import Format
-from bot.domain.links import platform_links, track_page
+from bot.domain.links import PLATFORMS as SEARCHES
+from bot.domain.links import lastfm_page, platform_links, track_page
 from bot.domain.models import Track
 from bot.domain.services.privacy import FORMER_MEMBER_ID
 from bot.domain.services.share import SharePage
@@ -51,13 +53,16 @@ class Link:
 
 @dataclass(frozen=True)
 class Row:
+    """One track: its Last.fm link always, and the chosen platform's link (None when Last.fm is the choice). The
+    other platforms' links are one picker choice away, so the page carries two links per track, not nine."""
+
     position: int
     artist: str
     title: str
     album: str | None
     length: str | None
-    links: tuple[Link, ...]
-    primary: Link
+    lastfm: Link
+    chosen: Link | None
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,20 @@ def links_of(track: Track) -> tuple[Link, ...]:
     return tuple(Link(name, PLATFORM_KEYS[name], url) for name, url in pairs)
 
 
+_SEARCH_BY_KEY = {PLATFORM_KEYS[p.name]: p for p in SEARCHES}
+_LASTFM_SEARCH = "https://www.last.fm/search/tracks?q="
+
+
+def link_for(track: Track, key: str) -> Link:
+    """The one link of `links_of(track)` for platform `key`, built without the other eight (a page builds one or
+    two per track, for a thousand tracks)."""
+    text = f"{track.artist} {track.title}"
+    if key == DEFAULT_PLATFORM:
+        return Link("Last.fm", key, lastfm_page(track) or _LASTFM_SEARCH + quote_plus(text))
+    platform = _SEARCH_BY_KEY[key]
+    return Link(platform.name, key, platform.search.format(query=quote_plus(text), path=quote(text)))
+
+
 def contributor_label(user_id: int, names: Names | None) -> str:
     if user_id == FORMER_MEMBER_ID:
         return FORMER_MEMBER
@@ -110,18 +129,13 @@ def build(page: SharePage, *, platform: str, names: Names | None, server: str | 
     rows = []
     for position, entry in enumerate(page.entries, start=1):
         track = entry.track
-        links = links_of(track)
-        primary = next((link for link in links if link.key == key), links[0])
+        chosen = None if key == DEFAULT_PLATFORM else link_for(track, key)
         length = clock_length(track.duration_s) if track.duration_s else None
-        rows.append(Row(position, track.artist, track.title, track.album, length, links, primary))
+        rows.append(Row(position, track.artist, track.title, track.album, length, link_for(track, "lastfm"), chosen))
     people = page.stats.contributors
     contributors = tuple((contributor_label(uid, names), n) for uid, n in people[:MAX_CONTRIBUTORS])
     count = page.stats.total
     total = total_length(page.stats.total_duration_s, page.stats.unknown_durations)
-    first = ", ".join(f"{r.artist} – {r.title}" for r in rows[:OG_TRACKS])
-    summary = f"{count} track{'' if count == 1 else 's'} · {total}" + (f" · {first}" if first else "")
-    if count > OG_TRACKS:
-        summary += ", …"
     return PageView(
         name=page.playlist.name,
         description=page.playlist.description,
@@ -133,5 +147,14 @@ def build(page: SharePage, *, platform: str, names: Names | None, server: str | 
         rows=tuple(rows),
         platform=key,
         indexable=page.share.indexable,
-        summary=summary,
+        summary=summary(page, total),
     )
+
+
+def summary(page: SharePage, total: str | None = None) -> str:
+    """The link preview's text: the count, the total length and the first tracks."""
+    count = page.stats.total
+    total = total or total_length(page.stats.total_duration_s, page.stats.unknown_durations)
+    first = ", ".join(f"{e.track.artist} – {e.track.title}" for e in page.entries[:OG_TRACKS])
+    text = f"{count} track{'' if count == 1 else 's'} · {total}" + (f" · {first}" if first else "")
+    return text + ", …" if count > OG_TRACKS else text

@@ -193,10 +193,12 @@ class MongoPlaylists:
         old = {"deleted_at": {"$ne": None, "$lt": utc(before)}}
         purged = 0
         for doc in await self._playlists.find(old, {"_id": True}).to_list():
-            # The playlist first (guarded, so a concurrent restore wins), then its entries: a crash in between
-            # leaves only unreachable entries behind, never a playlist without its tracks.
+            # The playlist first (guarded, so a concurrent restore wins), then its entries and its share page: a
+            # crash in between leaves only unreachable entries or a token that 404s, never a playlist without its
+            # tracks.
             if (await self._playlists.delete_one({"_id": doc["_id"], **old})).deleted_count:
                 await self._db.entries.delete_many({"playlist_id": doc["_id"]})
+                await self._db.shares.delete_many({"playlist_id": doc["_id"]})
                 purged += 1
         return purged
 
@@ -212,7 +214,8 @@ class MongoPlaylists:
         if not ids:
             return 0
         await self._db.entries.delete_many({"playlist_id": {"$in": ids}})  # the tracks first: never a playlist
-        return int((await self._playlists.delete_many({"_id": {"$in": ids}})).deleted_count)  # without them
+        await self._db.shares.delete_many({"playlist_id": {"$in": ids}})  # (nor a page) without them
+        return int((await self._playlists.delete_many({"_id": {"$in": ids}})).deleted_count)
 
     # -- helpers --------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import math
+from datetime import timedelta
 
 import pytest
 
@@ -95,6 +96,25 @@ async def test_a_trashed_playlist_has_no_page_until_restored(services: tuple[Pla
     assert await shares.page(token) is None
     await playlists.restore(actor(OWNER), "mix")
     assert await shares.page(token) is not None
+
+
+async def test_a_purged_or_deleted_playlist_leaves_no_share_behind(
+    services: tuple[PlaylistService, ShareService], storage: Storage, clock: FakeClock
+) -> None:
+    playlists, shares = services
+    token = await _shared(services, "purged")
+    kept = await _shared(services, "kept")
+    purged = await playlists.get(1, "purged")
+    await playlists.delete(actor(OWNER), "purged")
+    assert await storage.shares.get(1, purged.id) is not None  # the trash keeps it: a restore brings the page back
+    assert await storage.playlists.purge_deleted(before=clock.now() + timedelta(seconds=1)) == 1
+    assert await storage.shares.get(1, purged.id) is None
+    assert await storage.shares.by_token(token) is None and await shares.page(token) is None
+    assert await shares.page(kept) is not None
+    # a server's data deleted at once: its pages go with its playlists
+    gone = await playlists.get(1, "kept")
+    assert await storage.playlists.delete_guild(1) == 1
+    assert await storage.shares.get(1, gone.id) is None and await storage.shares.by_token(kept) is None
 
 
 async def test_only_the_owner_and_managers_may_share(services: tuple[PlaylistService, ShareService]) -> None:

@@ -1,9 +1,10 @@
 """A share page in a real browser: Debian's chromium driven by Playwright (never a downloaded browser).
 
 A 300-track playlist full of hostile names (markup, scripts, RTL text, 500-character titles): nothing executes (no
-dialog, no console error, no CSP violation), every platform link points where it should, the platform picker works
-with and without JavaScript and is remembered, every download button gives a file the importer reads back to the
-same tracks, screenshots on a phone and a desktop, and axe-core finds no serious accessibility violation.
+dialog, no console error, no CSP violation), every platform link points where it should (each platform's page,
+through the picker), the picker works with and without JavaScript and is remembered, every download button gives a
+file the importer reads back to the same tracks, screenshots on a phone and a desktop, and axe-core finds no serious
+accessibility violation.
 
 In CI (CI=true) a missing chromium fails the test; elsewhere it skips and says why.
 """
@@ -140,28 +141,41 @@ async def test_a_hostile_300_track_page_in_chromium(world: World, browser_contex
     assert "onerror=alert(2)" in await page.locator(".description").inner_text()
     assert await page.locator("li.track").count() == 300
 
-    # every platform link points where it should, for every track, in order
-    shown = await page.eval_on_selector_all(
-        "li.track",
-        "rows => rows.map(r => [...r.querySelectorAll('ul.links a')].map(a => [a.dataset.platform, a.href]))",
-    )
-    assert len(shown) == 300
-    for track, links in zip(music, shown, strict=True):
-        expected = [[link.key, link.url] for link in links_of(track)]
-        assert links == expected
-        for key, href in links:
-            assert urlsplit(href).scheme == "https" and urlsplit(href).hostname == HOSTS[key]
     titles = await page.eval_on_selector_all("li.track .title", "els => els.map(e => e.textContent)")
     assert titles == [t.title for t in music]
 
-    # the picker: with JavaScript it rewrites the main links at once and is remembered across visits
+    # every platform link points where it should, for every track, in order: the picker lists the nine platforms,
+    # and each choice gives a page whose every track links to that platform and to Last.fm
+    assert await page.eval_on_selector_all("#platform option", "os => os.map(o => o.value)") == list(HOSTS)
+    expected = [{link.key: link.url for link in links_of(track)} for track in music]
+    for key in HOSTS:
+        await page.select_option("#platform", key)
+        async with page.expect_navigation():
+            await page.click("#picker button")
+        assert page.url == f"{url}?p={key}"
+        assert await page.locator("#platform").input_value() == key
+        shown = await page.eval_on_selector_all(
+            "li.track", "rows => rows.map(r => [...r.querySelectorAll('a')].map(a => [a.dataset.platform, a.href]))"
+        )
+        assert len(shown) == 300
+        for want, links in zip(expected, shown, strict=True):
+            wanted = [[key, want[key]]] if key == "lastfm" else [[key, want[key]], ["lastfm", want["lastfm"]]]
+            assert links == wanted
+            for platform, href in links:
+                assert urlsplit(href).scheme == "https" and urlsplit(href).hostname == HOSTS[platform]
+    assert dialogs == [] and errors == [] and await page.evaluate("window.__csp") == []
+
+    # the choice is remembered in this browser: a visit to the plain link goes on to the chosen platform's page
     await page.select_option("#platform", "deezer")
-    primaries = await page.eval_on_selector_all("a.primary", "as => as.map(a => new URL(a.href).hostname)")
-    assert set(primaries) == {"www.deezer.com"}
+    async with page.expect_navigation():
+        await page.click("#picker button")
     again = await browser_context.new_page()  # type: ignore[attr-defined]
-    await again.goto(url)
+    await again.goto(url, wait_until="commit")
+    await again.wait_for_url(f"{url}?p=deezer")
+    await again.wait_for_load_state()
     assert await again.locator("#platform").input_value() == "deezer"
-    assert await again.locator("a.primary").first.get_attribute("data-platform") == "deezer"
+    hosts = await again.eval_on_selector_all("a.primary", "as => as.map(a => new URL(a.href).hostname)")
+    assert set(hosts) == {"www.deezer.com"} and len(hosts) == 300
     await again.close()
 
     # every download button gives a file the importer reads back to the same tracks
@@ -185,7 +199,7 @@ async def test_a_hostile_300_track_page_in_chromium(world: World, browser_contex
     # screenshots: a phone and a desktop
     ARTEFACTS.mkdir(exist_ok=True)
     await page.set_viewport_size({"width": 390, "height": 844})
-    await page.goto(url)
+    await page.goto(f"{url}?p=spotify")  # two links per track: the wider of the page's layouts
     await page.screenshot(path=str(ARTEFACTS / "share-phone.png"))
     overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0  # nothing wider than the phone: long titles wrap

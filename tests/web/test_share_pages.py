@@ -3,6 +3,8 @@ indistinguishable 404, downloads that read back, and the per-visitor rate limit.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from bot.config import Settings
 from bot.domain import formats
 from bot.domain.formats import Format
 from bot.domain.models import Track
+from bot.web import render
 from tests.conftest import FakeClock
 from tests.web.support import FRIEND, OWNER, PUBLIC, owner, share_world, tracks
 
@@ -22,11 +25,20 @@ async def test_the_page_shows_the_playlist_with_links_and_downloads(tmp_path: Pa
     async with share_world(tmp_path) as w:
         token = await w.playlist("Late Night", tracks(3))
         status, headers, body = await w.get(f"/s/{token}")
+        _, _, spotify = await w.get(f"/s/{token}?p=spotify")
+        _, _, unknown = await w.get(f"/s/{token}?p=nowhere")
         html = body.decode()
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert '<h1 dir="auto">Late Night</h1>' in html and "3 tracks" in html
-    assert 'href="https://open.spotify.com/search/Artist%200%20Title%200"' in html
-    assert 'href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"' in html
+    # each track links to Last.fm and to the chosen platform only; the picker offers all nine platforms
+    assert html.count('href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"') == 1
+    assert "open.spotify.com" not in html and "deezer.com" not in html
+    assert len(re.findall(r'<option value="[a-z]+"', html)) == 9 and '<option value="lastfm" selected>' in html
+    chosen = spotify.decode()
+    assert chosen.count('href="https://open.spotify.com/search/Artist%200%20Title%200"') == 1
+    assert chosen.count('href="https://www.last.fm/search/tracks?q=Artist+0+Title+0"') == 1
+    assert "deezer.com" not in chosen and '<option value="spotify" selected>' in chosen
+    assert unknown == body  # an unknown platform is the default page
     for fmt in Format:
         assert f'href="/s/{token}/download/{fmt.value}"' in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
@@ -171,6 +183,27 @@ async def test_every_download_reads_back_to_the_same_tracks(tmp_path: Path) -> N
             assert back.format is fmt
             assert [(e.track.artist, e.track.title) for e in back.entries] == [(t.artist, t.title) for t in music]
         assert (await w.get(f"/s/{token}/download/exe"))[0] == 404
+
+
+async def test_pages_are_rendered_in_a_worker_process_that_comes_back_if_it_dies(tmp_path: Path) -> None:
+    async with share_world(tmp_path) as w:
+        token = await w.playlist("p", tracks(20))
+        status, _, first = await w.get(f"/s/{token}")
+        assert status == 200
+        worker = w.web._worker  # the test kills the process behind it
+        assert worker is not None
+        processes = list(worker._processes.values())
+        assert len(processes) == 1 and processes[0].pid != os.getpid()
+        niceness = os.getpriority(os.PRIO_PROCESS, processes[0].pid) - os.getpriority(os.PRIO_PROCESS, 0)
+        assert niceness == min(render.WORKER_NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0))  # bot first
+        processes[0].kill()
+        await asyncio.to_thread(processes[0].join, 10)
+        w.web.cache.evict_token(token)  # the next visit must render again
+        status, headers, _ = await w.get(f"/s/{token}")
+        assert status == 503 and headers["Retry-After"] == "1"
+        assert w.web._worker is not worker  # a new worker for the next visit
+        status, _, again = await w.get(f"/s/{token}")
+        assert status == 200 and again == first
 
 
 async def test_the_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-// Remembers the visitor's platform in this browser (localStorage, nothing leaves it) and points each track's
-// main link there. Without this script the picker still works: it reloads the page with ?p=.
+// Remembers the visitor's platform in this browser (localStorage, nothing leaves it). The page itself is built
+// for one platform (?p=, the picker's form, which works without this script): a visit without ?p= goes on to the
+// remembered platform's page, and a choice made in the picker is remembered.
 (function () {
   "use strict";
   var KEY = "sharify.platform";
@@ -9,36 +10,22 @@
   function stored() {
     try { return window.localStorage.getItem(KEY); } catch (e) { return null; }
   }
-  function apply(platform) {
-    var rows = document.querySelectorAll("li.track");
-    for (var i = 0; i < rows.length; i++) {
-      var primary = rows[i].querySelector("a.primary");
-      var target = rows[i].querySelector('ul.links a[data-platform="' + platform + '"]');
-      if (!primary || !target) { continue; }
-      primary.href = target.href;
-      primary.dataset.platform = platform;
-      primary.firstChild.nodeValue = target.textContent;
+  var params = new URLSearchParams(window.location.search);
+  var fromUrl = params.get("p");
+  if (fromUrl) {
+    store(fromUrl);
+  } else {
+    var choice = stored();
+    if (choice && /^[a-z]{1,16}$/.test(choice) && choice !== "lastfm") {
+      params.set("p", choice);
+      window.location.replace(window.location.pathname + "?" + params.toString());
+      return;
     }
   }
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.getElementById("platform");
     var form = document.getElementById("picker");
     if (!select || !form) { return; }
-    var fromUrl = new URLSearchParams(window.location.search).get("p");
-    var choice = fromUrl || stored();
-    if (choice && select.querySelector('option[value="' + choice + '"]')) {
-      select.value = choice;
-      apply(choice);
-      store(choice);
-    }
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      store(select.value);
-      apply(select.value);
-    });
-    select.addEventListener("change", function () {
-      store(select.value);
-      apply(select.value);
-    });
+    form.addEventListener("submit", function () { store(select.value); });
   });
 })();
