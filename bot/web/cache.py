@@ -9,15 +9,16 @@ price is staleness bounded by the lifetime: a change made in another process (an
 `ttl_s`; in this process, turning a page off or changing what the server shows evicts at once (`evict_token`,
 `evict_guild`), so a revoked link 404s immediately here. Display names come from the gateway's cache and are
 refreshed with the next change. Misses for one token are loaded once (concurrent visitors wait for the same load),
-each variant (a platform's page, its gzip form, a download) is made once, when first asked for, and entries are
-bounded in number.
+each variant (a platform's page, its gzip form, a download) is made once, when first asked for, and the cache is
+bounded both in pages and in bytes (the least recently used go first): a page of 1,000 tracks has up to 18 variants
+of up to ~0.7 MB each, so a count alone would not keep a pod inside its memory limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,12 @@ class Cached:
     last_modified: datetime | None = None
     rendered: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # variant -> (body, etag)
     making: dict[str, asyncio.Future[tuple[bytes, str]]] = field(default_factory=dict)
+    on_grow: Callable[[], None] | None = None  # the cache re-checks its byte budget when a variant is added
+
+    def size(self) -> int:
+        """Bytes this entry holds, roughly: its variants, and the tracks it was made from."""
+        tracks = 0 if self.page is None else ENTRY_BYTES * len(self.page.entries)
+        return tracks + sum(len(body) for body, _ in self.rendered.values())
 
     async def variant(
         self, key: str, make: Callable[[], tuple[bytes, str]], executor: Executor | None = None
@@ -57,13 +64,21 @@ class Cached:
         self.making.pop(key, None)
         if not future.cancelled() and future.exception() is None:
             self.rendered[key] = future.result()
+            if self.on_grow is not None:
+                self.on_grow()
+
+
+ENTRY_BYTES = 400  # what one loaded track costs in memory, roughly (an Entry with its Track and strings)
 
 
 class PageCache:
-    def __init__(self, clock: Clock, *, ttl_s: float, max_pages: int = 2_000) -> None:
+    def __init__(
+        self, clock: Clock, *, ttl_s: float, max_pages: int = 2_000, max_bytes: int = 64 * 1024 * 1024
+    ) -> None:
         self._clock = clock
         self.ttl_s = ttl_s
         self._max = max_pages
+        self._max_bytes = max_bytes
         self._pages: OrderedDict[str, Cached] = OrderedDict()
         self._stale: OrderedDict[str, Cached] = OrderedDict()  # past their lifetime, kept for a version check
         self._loading: dict[str, asyncio.Future[SharePage | None]] = {}
@@ -120,9 +135,28 @@ class PageCache:
     def _keep(self, token: str, cached: Cached) -> Cached:
         self._pages[token] = cached
         self._pages.move_to_end(token)
+        cached.on_grow = self._trim
         while len(self._pages) > self._max:
             self._pages.popitem(last=False)
+        self._trim()
         return cached
+
+    def size(self) -> int:
+        """Bytes held by every entry, fresh and stale."""
+        return sum(cached.size() for cached in self._entries())
+
+    def _entries(self) -> Iterator[Cached]:
+        yield from self._stale.values()
+        yield from self._pages.values()
+
+    def _trim(self) -> None:
+        """Drop entries, stale ones first and then the least recently used, until the cache fits its byte budget;
+        the newest entry stays even if it alone is over (a visitor being served still holds it anyway)."""
+        total = self.size()
+        for kept in (self._stale, self._pages):
+            while total > self._max_bytes and len(kept) > (1 if kept is self._pages else 0):
+                _, dropped = kept.popitem(last=False)
+                total -= dropped.size()
 
     def evict_token(self, token: str) -> None:
         self._pages.pop(token, None)
