@@ -288,6 +288,7 @@ async def bot_run(members: int, window: float, seed: int, args: argparse.Namespa
                 await asyncio.gather(*(voter(i, rng.uniform(0, half)) for i in range(members)))
                 vote_s = time.perf_counter() - began
                 missed = len(sim.missed_deadlines) - missed0
+                drained = await quiet(sim)
                 edits = sum(1 for r in sim.requests if r.method == "PATCH" and f"/messages/{announcement}" in r.path)
                 violations = len(sim.violations)
             async with open_storage(
@@ -320,7 +321,21 @@ async def bot_run(members: int, window: float, seed: int, args: argparse.Namespa
         "announcement_edits": edits,
         "submit_phase_s": round(submit_s, 2),
         "vote_phase_s": round(vote_s, 2),
+        "drain_s": round(drained, 2),
     }
+
+
+async def quiet(sim: DiscordSimulator, *, still_s: float = 2.0, within_s: float = 30.0) -> float:
+    """Wait until the bot has sent Discord nothing for `still_s` (at most `within_s`): interactions the simulator
+    gave up waiting for may still be running in the bot, and stopping the child process closes its store and HTTP
+    session under them. Returns how long it took."""
+    began = time.perf_counter()
+    seen, since = len(sim.requests), began
+    while (now := time.perf_counter()) - since < still_s and now - began < within_s:
+        await asyncio.sleep(0.25)
+        if len(sim.requests) != seen:
+            seen, since = len(sim.requests), time.perf_counter()
+    return time.perf_counter() - began
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import builtins
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import text
@@ -16,7 +17,8 @@ from bot.domain.errors import Forbidden, InvalidInput, NotFound
 from bot.domain.models import Entry, EventAction, NewEvent, Playlist, Track
 from bot.domain.permissions import Actor, require_edit, require_manage
 from bot.domain.ports.storage import GuildRepository, Storage
-from bot.domain.rounds import rules, visibility
+from bot.domain.rounds import ballots, rules, visibility
+from bot.domain.rounds.ballots import Ballot, BallotRows
 from bot.domain.rounds.models import (
     NewRound,
     NewSubmission,
@@ -44,15 +46,7 @@ class RoundLimits:
     longest_voting: timedelta = timedelta(days=30)
     due_batch: int = 20
     repair_after: timedelta = timedelta(minutes=5)  # a submit still unfinished this long after it began was cut off
-
-
-@dataclass(frozen=True)
-class Ballot:
-    """What the Vote button shows one member: every track, which ones they vote for, which are their own."""
-
-    round: Round
-    submissions: list[Submission]
-    mine: frozenset[str]  # submission ids the member votes for
+    ballot_ttl_s: float = 30.0  # how long a voting round's ballot rows are reused (a forget-me elsewhere shows then)
 
 
 class RoundService:
@@ -76,6 +70,7 @@ class RoundService:
         self.limits = limits or RoundLimits()
         self._wakers: builtins.list[Callable[[], None]] = []
         self._watchers: builtins.list[Callable[[Round], None]] = []
+        self._ballots = BallotRows(clock, ttl=self.limits.ballot_ttl_s)
 
     # -- timing -----------------------------------------------------------------------------------------------
 
@@ -136,10 +131,13 @@ class RoundService:
         return Results(round=r, ranking=rank(subs), tally=await self.tally(r))
 
     async def ballot(self, actor: Actor, round_id: str) -> Ballot:
+        """A click's worth of work while voting: the round and the member's votes from the store, the rows from
+        memory (loaded once per round and phase). In any other phase the rows are read afresh."""
         r = await self.get(actor.guild_id, round_id)
-        subs = await self._store.submissions(r.guild_id, r.id)
+        load = partial(self._store.submissions, r.guild_id, r.id)
+        subs = await self._ballots.rows(r, load) if r.phase is Phase.VOTING else await ballots.build(load)
         mine = await self._store.votes_of(r.guild_id, r.id, actor.user_id)
-        return Ballot(r, [s.model_copy(update={"votes": 0}) for s in subs], frozenset(mine))
+        return Ballot(r, subs, frozenset(mine))
 
     # -- starting and submitting ------------------------------------------------------------------------------
 
@@ -297,6 +295,7 @@ class RoundService:
         r = await self._managed(actor, round_id, guild_id)
         now = self._clock.now()
         ends = now + timedelta(seconds=r.voting_s) if r.voting_s else None
+        self._ballots.drop(r.id)  # ballot rows belong to one phase (a click reading another phase reloads too)
         return await self._store.transition(
             r.guild_id, r.id, expect=Phase.OPEN, to=Phase.VOTING, at=now, next_at=ends, voting_ends_at=ends
         )
@@ -305,6 +304,7 @@ class RoundService:
         """End voting and rank the tracks; reorder the playlist by votes if the round asks. None if it was not
         voting (someone else revealed it)."""
         r = await self._managed(actor, round_id, guild_id)
+        self._ballots.drop(r.id)
         moved = await self._store.transition(
             r.guild_id, r.id, expect=Phase.VOTING, to=Phase.REVEALED, at=self._clock.now(), next_at=None
         )
@@ -317,6 +317,7 @@ class RoundService:
 
     async def cancel(self, actor: Actor, round_id: str) -> Round:
         r = await self._managed(actor, round_id, None)
+        self._ballots.drop(r.id)
         for expect in (Phase.OPEN, Phase.VOTING):
             done = await self._store.transition(
                 r.guild_id, r.id, expect=expect, to=Phase.CANCELLED, at=self._clock.now(), next_at=None
