@@ -33,7 +33,7 @@ Building the world (call before or after the bot connects; later additions are d
     anyway). Guild ids use consecutive timestamps: the n-th guild (from 0) is on shard ``n % shard_count`` (<= 10).
 
 Running a client:
-    ``sim.running(client, *, ready_timeout=10, guild_ready_timeout=0.02)``: async context manager that patches
+    ``sim.running(client, *, ready_timeout=30, guild_ready_timeout=0.02)``: async context manager that patches
     ``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY``, makes ``before_identify_hook`` return at
     once, disables start-up chunking, logs in with ``sim.token``, connects, waits for ready, and on exit closes the
     client and restores every patched attribute. Works for ``Client``, ``commands.Bot`` and ``AutoShardedClient``

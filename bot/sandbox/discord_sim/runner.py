@@ -42,7 +42,7 @@ async def run_client[C: discord.Client](
     token: str,
     api_base: str,
     gateway_url: str,
-    ready_timeout: float = 10.0,
+    ready_timeout: float = 30.0,
     guild_ready_timeout: float = 0.02,
 ) -> AsyncIterator[C]:
     """Log ``client`` in, connect it and wait for ``on_ready``; close it and undo every patch on exit."""

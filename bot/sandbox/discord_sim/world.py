@@ -152,7 +152,7 @@ class SimWorld:
         return patched_endpoints(self.api_base, self.gateway_url)
 
     def running[C: discord.Client](
-        self, client: C, *, ready_timeout: float = 10.0, guild_ready_timeout: float = 0.02
+        self, client: C, *, ready_timeout: float = 30.0, guild_ready_timeout: float = 0.02
     ) -> contextlib.AbstractAsyncContextManager[C]:
         """``async with sim.running(bot):`` logs in, connects, waits for ready; closes and unpatches on exit."""
         return run_client(
