@@ -17,6 +17,7 @@ from bot.domain.services.playlists import PlaylistService
 from bot.domain.services.rounds import RoundService
 from bot.runtime.jobs import JobRunner
 from cogs.common import LASTFM_BUDGET, actor_of, plural, safe, send, within_deadline
+from cogs.confirm import Confirm
 from cogs.playlists.options import Name
 from cogs.rounds import embeds
 from cogs.rounds.announcer import DiscordAnnouncer
@@ -111,7 +112,11 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
                 message = await channel.send(embed=embed, view=view) if view else await channel.send(embed=embed)
             except discord.HTTPException:
                 await self.rounds.cancel(actor, r.id)
-                await send(interaction, f"Sharify can't post in {channel.mention}, so the round was not started.")
+                await send(
+                    interaction,
+                    f"Sharify can't post in {channel.mention}, so the round was not started.",
+                    ephemeral=True,
+                )
                 return
             await send(interaction, f"The round is announced in {channel.mention}.", ephemeral=True)
         await self.rounds.set_message(r, message.id)
@@ -148,9 +153,20 @@ class RoundCog(commands.GroupCog, group_name="round", group_description="Themed 
     async def cancel(self, interaction: discord.Interaction, playlist: Name) -> None:
         actor = await self._actor(interaction)
         r = await within_deadline(interaction, self._one(interaction, playlist), ephemeral=True)
-        cancelled = await self.rounds.cancel(actor, r.id)
-        await self.runner.announce(cancelled, None)
-        await send(interaction, "The round is cancelled; its tracks stay in the playlist.", ephemeral=True)
+        await self.rounds.managed(actor, r.id)  # refused before the question, not after it
+
+        async def cancel(click: discord.Interaction) -> None:
+            cancelled = await self.rounds.cancel(actor, r.id)
+            await self.runner.announce(cancelled, None)
+            await click.followup.send("The round is cancelled; its tracks stay in the playlist.", ephemeral=True)
+
+        view = Confirm(actor.user_id, cancel, label="Cancel the round", namespace="round-cancel", danger=True)
+        question = (
+            f"Cancel the round “{safe(r.theme, 100)}”? Submitting and voting end for good and there is no reveal;"
+            " its tracks stay in the playlist. This can't be undone."
+        )
+        await send(interaction, question, view=view, ephemeral=True)
+        view.message = await interaction.original_response()
 
     @app_commands.command(name="status", description="How the rounds here are going (counts only, never votes)")
     @app_commands.describe(playlist="Only this playlist's round (default: every round running here)")

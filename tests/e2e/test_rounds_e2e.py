@@ -170,3 +170,19 @@ async def test_hostile_themes_and_tracks_render_inert_in_every_round_message(wor
     ours = {str(c) for g in (world.guild, world.other_guild) for c in g.channels}  # "announced in #general"
     foreign = [(e, text) for e, text in live_entities(world, started) if not (e.kind == "channel" and e.value in ours)]
     assert foreign == []
+
+
+async def test_cancel_asks_first_and_only_someone_who_may_end_the_round_is_asked(world: World) -> None:
+    made = await world.run(world.mod, "round start", playlist="Drive", theme="Night drive")
+    assert made.embeds
+    refused = await world.run(world.alice, "round cancel", playlist="Drive")  # not the owner, not a manager
+    assert refused.ephemeral and not refused.components and "Cancel the round" not in refused.text()
+    asked = await world.run(world.mod, "round cancel", playlist="Drive")
+    assert asked.ephemeral and "can't be undone" in asked.content
+    still = await world.run(world.mod, "round status", playlist="Drive")
+    assert "Night drive" in still.text()  # nothing changes until the answer
+    done = await world.sim.click(asked, "Cancel the round")
+    (answer,) = done.followups
+    assert answer.ephemeral and "cancelled" in answer.content
+    after = await world.run(world.mod, "round status", playlist="Drive")
+    assert "has no round running" in after.content

@@ -352,6 +352,10 @@ class RoundService:
         """Finish or withdraw submits cut off half-way (see `RoundRepository.repair`)."""
         return await self._store.repair(older_than=self._clock.now() - self.limits.repair_after)
 
+    async def managed(self, actor: Actor, round_id: str) -> Round:
+        """The round, if `actor` may close, reveal or cancel it (else Forbidden): to check before asking."""
+        return await self._managed(actor, round_id, None)
+
     async def _managed(self, actor: Actor | None, round_id: str, guild_id: int | None) -> Round:
         r = await self.get(actor.guild_id if actor else guild_id or 0, round_id)
         if actor is not None:
