@@ -38,8 +38,9 @@ def playlist_from_row(row: sqlite3.Row) -> Playlist:
     )
 
 
-def entry_from_row(row: sqlite3.Row) -> Entry:
-    track = Track(
+def track_from_row(row: sqlite3.Row) -> Track:
+    """The track columns every table that holds a track has (entries, round submissions)."""
+    return Track(
         artist=row["artist"],
         title=row["title"],
         album=row["album"],
@@ -47,12 +48,15 @@ def entry_from_row(row: sqlite3.Row) -> Entry:
         mbid=row["mbid"],
         url=row["url"],
     )
+
+
+def entry_from_row(row: sqlite3.Row) -> Entry:
     return Entry(
         id=row["id"],
         playlist_id=row["playlist_id"],
         guild_id=row["guild_id"],
         order_key=row["order_key"],
-        track=track,
+        track=track_from_row(row),
         norm_key=row["norm_key"],
         added_by=row["added_by"],
         added_at=from_iso(row["added_at"]),

@@ -11,12 +11,12 @@ import builtins
 import sqlite3
 from datetime import datetime
 
-from bot.domain.models import Entry, NewEntry, Track
+from bot.domain.models import Entry, NewEntry
 from bot.domain.ports.rounds import EntriesEvent
 from bot.domain.rounds import rules
 from bot.domain.rounds.models import NewRound, NewSubmission, Phase, Round, Submission
 from storage.common import appended, new_id, playlist_full, playlist_missing
-from storage.sqlite.codec import INSERT_ENTRY, entry_params
+from storage.sqlite.codec import INSERT_ENTRY, entry_params, track_from_row
 from storage.sqlite.db import SqliteDatabase, fetch_all, fetch_one, from_iso, from_iso_opt, iso
 from storage.sqlite.events import record_for
 
@@ -58,21 +58,13 @@ def round_from_row(row: sqlite3.Row) -> Round:
 
 
 def submission_from_row(row: sqlite3.Row) -> Submission:
-    track = Track(
-        artist=row["artist"],
-        title=row["title"],
-        album=row["album"],
-        duration_s=row["duration_s"],
-        mbid=row["mbid"],
-        url=row["url"],
-    )
     return Submission(
         id=row["id"],
         round_id=row["round_id"],
         guild_id=row["guild_id"],
         entry_id=row["entry_id"],
         member_id=row["member_id"],
-        track=track,
+        track=track_from_row(row),
         norm_key=row["norm_key"],
         submitted_at=from_iso(row["submitted_at"]),
         votes=row["votes"] if "votes" in row.keys() else 0,  # noqa: SIM118 - sqlite3.Row has keys(), not __contains__
