@@ -20,8 +20,16 @@ one loop (what the end-to-end tests do), which charges the simulator's own work 
 the bot alone on one CPU and the simulator and load generator on the others, so that at 4N the generator's own work
 does not take the bot's CPU: the overload figures then measure the bot.
 
+The simulator keeps a record of every interaction (tens of thousands at 4N), and a full collection of that heap by
+Python's cyclic garbage collector stalls this process for about 0.4 s, several times per rate: for that long no
+interaction is dispatched and no callback is acknowledged, so the bot sits idle waiting on Discord and the figure
+measures the generator's pauses. As `timeit` does, the generator therefore runs each timed rate with its collector
+off (it collects, and freezes what survives, between rates); the bot keeps Python's default collector. The report
+gives the generator's collections during the rates and its longest pause; ``--generator-gc`` keeps its collector
+on, to compare.
+
     .venv/bin/python benchmarks/interactions_bench.py [--duration 10] [--rates 10,50,200] [--same-process]
-    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin]
+    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin] [--generator-gc]
 
 Human-readable lines first, then one JSON object on the last line.
 """
@@ -31,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import math
@@ -41,7 +50,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +71,8 @@ MEMBERS_PER_GUILD = 3
 MIX = (("create", 0.10), ("add", 0.70), ("show", 0.20))
 IN_FLIGHT = [Settings.model_fields["max_interactions_in_flight"].default]  # --in-flight, passed to the child too
 PIN = [False]  # --pin
+GENERATOR_GC = [False]  # --generator-gc
+BOT_PID: list[int | None] = [None]  # the bot's child process, when it runs in one
 
 
 @dataclass
@@ -90,6 +101,8 @@ class RateResult:
     violations: int = 0
     wall_s: float = 0.0
     shed: float | None = None  # the bot's sharify_interactions_shed_total during this rate (when it can be read)
+    generator_gc: tuple[int, float] = (0, 0.0)  # this process's collections during the rate, and the longest (ms)
+    bot_cpu: float | None = None  # the bot process's CPU time during the rate over its wall time (1.0: one core)
 
     def latencies(self, kind: str | None = None) -> list[float]:
         """Ascending dispatch-to-first-callback times, of every interaction or of one kind."""
@@ -114,6 +127,8 @@ class RateResult:
             "mean_ms": round(statistics.fmean(lat), 1) if lat else math.nan,
             "throughput_per_s": round(len(done) / self.wall_s, 1) if self.wall_s else 0.0,
             "send_lag_p99_ms": round(percentile(lags, 99), 1),
+            "bot_cpu": None if self.bot_cpu is None else round(self.bot_cpu, 2),
+            "generator_gc": {"collections": self.generator_gc[0], "longest_ms": round(self.generator_gc[1], 1)},
             "missed_deadlines": self.missed_deadlines,
             "violations": self.violations,
             "errors": sum(1 for o in self.outcomes if o.error is not None),
@@ -127,6 +142,39 @@ def percentile(ordered: Sequence[float], pct: float) -> float:
         return math.nan
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+class Pauses:
+    """This process's garbage collections (count, longest pause), measured with `gc.callbacks`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.longest_ms = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._started) * 1000)
+
+
+@contextlib.contextmanager
+def generator_gc_off() -> Iterator[Pauses]:
+    """One timed rate of the generator: its heap so far collected and frozen (never scanned again), its collector
+    off until the rate ends, unless `--generator-gc`. The pauses that still happen are counted."""
+    gc.collect()
+    gc.freeze()
+    pauses = Pauses()
+    gc.callbacks.append(pauses)
+    if not GENERATOR_GC[0]:
+        gc.disable()
+    try:
+        yield pauses
+    finally:
+        gc.enable()
+        gc.callbacks.remove(pauses)
 
 
 # -- the world and the bot ------------------------------------------------------------------------------------------
@@ -160,6 +208,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """A process's user + system CPU time so far, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def shed_total(port: int) -> float:
     """The bot's sharify_interactions_shed_total, summed over reasons, read from its /metrics."""
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as r:
@@ -183,6 +240,7 @@ async def bot_in_a_child(sim: DiscordSimulator, data_dir: Path, port: int) -> As
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, *args, stdin=asyncio.subprocess.PIPE, cwd=ROOT
     )
+    BOT_PID[0] = child.pid
     pinned = ""
     if PIN[0] and hasattr(os, "sched_setaffinity") and len(cpus := sorted(os.sched_getaffinity(0))) >= 2:
         # The bot alone on one CPU, the simulator and the load generator on the others: what is measured is the bot,
@@ -268,17 +326,23 @@ async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float, po
     missed0, violations0 = len(sim.missed_deadlines), len(sim.violations)
     tasks: list[asyncio.Task[None]] = []
     loop = asyncio.get_running_loop()
-    start = loop.time()
-    for i in range(int(rate * duration)):
-        at = start + i / rate
-        delay = at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        outcome = Outcome(kind="?", scheduled_at=time.monotonic() - max(0.0, loop.time() - at))
-        result.outcomes.append(outcome)
-        tasks.append(asyncio.create_task(one(sim, load, outcome)))
-    await asyncio.gather(*tasks)
-    result.wall_s = loop.time() - start
+    cpu0 = cpu_seconds(BOT_PID[0]) if BOT_PID[0] else None
+    with generator_gc_off() as pauses:
+        start = loop.time()
+        for i in range(int(rate * duration)):
+            at = start + i / rate
+            delay = at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            outcome = Outcome(kind="?", scheduled_at=time.monotonic() - max(0.0, loop.time() - at))
+            result.outcomes.append(outcome)
+            tasks.append(asyncio.create_task(one(sim, load, outcome)))
+        await asyncio.gather(*tasks)
+        result.wall_s = loop.time() - start
+    result.generator_gc = (pauses.count, pauses.longest_ms)
+    cpu1 = cpu_seconds(BOT_PID[0]) if BOT_PID[0] else None
+    if cpu0 is not None and cpu1 is not None and result.wall_s:
+        result.bot_cpu = (cpu1 - cpu0) / result.wall_s
     result.missed_deadlines = len(sim.missed_deadlines) - missed0
     result.violations = len(sim.violations) - violations0
     if port and shed0 is not None:
@@ -301,16 +365,19 @@ async def prepare(sim: DiscordSimulator, targets: list[Target]) -> None:
 def table(results: list[RateResult]) -> str:
     head = (
         f"{'rate/s':>7} {'sent':>6} {'done':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'thru/s':>7} {'missed':>6} {'viol':>5} {'err':>4} {'lag p99':>8}  p99 by kind (create/add/show)"
+        f"{'thru/s':>7} {'missed':>6} {'viol':>5} {'err':>4} {'lag p99':>8} {'gen gc':>7} {'bot cpu':>7}  "
+        "p99 by kind (create/add/show)"
     )
     lines = [head, "-" * len(head)]
     for r in results:
         s = r.summary()
         kinds = "/".join(f"{v:.1f}" for v in s["by_kind_p99_ms"].values())
+        cpu = "-" if s["bot_cpu"] is None else f"{s['bot_cpu']:.2f}"
         lines.append(
             f"{r.rate:>7} {s['sent']:>6} {s['completed']:>6} {s['p50_ms']:>8.1f} {s['p90_ms']:>8.1f} "
             f"{s['p99_ms']:>8.1f} {s['max_ms']:>8.1f} {s['throughput_per_s']:>7.1f} {s['missed_deadlines']:>6} "
-            f"{s['violations']:>5} {s['errors']:>4} {s['send_lag_p99_ms']:>8.1f}  {kinds}"
+            f"{s['violations']:>5} {s['errors']:>4} {s['send_lag_p99_ms']:>8.1f} {r.generator_gc[1]:>7.1f} {cpu:>7}  "
+            f"{kinds}"
         )
     return "\n".join(lines)
 
@@ -336,7 +403,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                           f"shed {s['shed']}, late {s['missed_deadlines']}", flush=True)  # fmt: skip
     print()
     print(table(results))
-    print("latency = gateway dispatch -> first callback (Reply.latency_ms); lag = dispatch time vs schedule")
+    print("latency = gateway dispatch -> first callback (Reply.latency_ms); lag = dispatch time vs schedule; "
+          "gen gc = the generator's longest garbage-collection pause during the rate (ms); "
+          "bot cpu = the bot's CPU time over the rate's wall time (1.0 = one core)")  # fmt: skip
     errors = [o.error for r in results for o in r.outcomes if o.error]
     for error in errors[:5]:
         print(f"  error: {error}")
@@ -364,6 +433,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "duration_s": args.duration,
         "cpus": os.cpu_count(),
         "pinned": PIN[0] and not args.same_process,
+        "generator_gc": GENERATOR_GC[0],
     }
     return out
 
@@ -377,6 +447,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-spec", action="store_true", help="don't check request bodies against Discord's spec")
     parser.add_argument("--knee", type=int, default=0, help="overload: run at KNEE, 2x and 4x it (replaces --rates)")
     parser.add_argument("--pin", action="store_true", help="pin the bot to one CPU, simulator and load to the rest")
+    parser.add_argument("--generator-gc", action="store_true", help="keep the generator's collector on during rates")
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
     child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")
     parser.add_argument("--serve-bot", nargs=5, metavar=child, help=argparse.SUPPRESS)
@@ -387,6 +458,8 @@ if __name__ == "__main__":
     arguments = parse(sys.argv[1:])
     IN_FLIGHT[0] = arguments.in_flight
     PIN[0] = arguments.pin
+    # On one loop with the bot, the collector stays on: the bot keeps Python's default collector.
+    GENERATOR_GC[0] = arguments.generator_gc or arguments.same_process
     if arguments.serve_bot:
         asyncio.run(serve_bot(*arguments.serve_bot))
     else:
