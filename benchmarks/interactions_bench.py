@@ -28,8 +28,11 @@ off (it collects, and freezes what survives, between rates); the bot keeps Pytho
 gives the generator's collections during the rates and its longest pause; ``--generator-gc`` keeps its collector
 on, to compare.
 
+``--round-trip-ms 100`` puts each REST request (an interaction callback among them) 100 ms on the network, as from a
+cloud region to Discord; on loopback it is well under a millisecond.
+
     .venv/bin/python benchmarks/interactions_bench.py [--duration 10] [--rates 10,50,200] [--same-process]
-    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin] [--generator-gc]
+    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin] [--generator-gc] [--round-trip-ms 100]
 
 Human-readable lines first, then one JSON object on the last line.
 """
@@ -386,7 +389,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     rates = [args.knee, 2 * args.knee, 4 * args.knee] if args.knee else [int(r) for r in args.rates.split(",")]
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="sharify-bench-") as tmp:
-        async with DiscordSimulator(settle=0.0, response_timeout=6.0, check_spec=not args.no_spec) as sim:
+        round_trip = args.round_trip_ms / 1000
+        async with DiscordSimulator(
+            settle=0.0, response_timeout=6.0, check_spec=not args.no_spec, round_trip=round_trip
+        ) as sim:
             targets = populate(sim)
             runner = bot_in_this_process if args.same_process else bot_in_a_child
             async with runner(sim, Path(tmp), port) as where:
@@ -434,6 +440,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "pinned": PIN[0] and not args.same_process,
         "generator_gc": GENERATOR_GC[0],
+        "round_trip_ms": args.round_trip_ms,
     }
     return out
 
@@ -447,6 +454,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-spec", action="store_true", help="don't check request bodies against Discord's spec")
     parser.add_argument("--knee", type=int, default=0, help="overload: run at KNEE, 2x and 4x it (replaces --rates)")
     parser.add_argument("--pin", action="store_true", help="pin the bot to one CPU, simulator and load to the rest")
+    parser.add_argument(
+        "--round-trip-ms", type=float, default=0.0, help="network round trip of each REST request (as to Discord)"
+    )
     parser.add_argument("--generator-gc", action="store_true", help="keep the generator's collector on during rates")
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
     child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")

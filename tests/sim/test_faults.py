@@ -9,6 +9,8 @@ from discord.ext import commands
 
 from bot.sandbox.discord_sim import DiscordSimulator, SimGuild
 
+from .conftest import make_bot, populate
+
 
 def statuses(sim: DiscordSimulator, prefix: str) -> list[int]:
     return [r.status for r in sim.requests if r.route.startswith(prefix)]
@@ -114,3 +116,19 @@ async def test_bad_token_is_closed_with_4004(sim: DiscordSimulator):
         await ws.send_json({"op": 2, "d": {"token": "wrong", "intents": 0, "properties": {}}})
         closing = await ws.receive()
         assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4004
+
+
+async def test_round_trip_puts_every_request_on_the_network():
+    """`round_trip`: half before the simulator handles a request (a deadline counts from its arrival), half before
+    its response arrives; what an interaction callback from a cloud region to Discord costs."""
+    async with DiscordSimulator(response_timeout=3.0, round_trip=0.2) as sim:
+        guild = populate(sim)
+        async with sim.running(make_bot(guild.id)):
+            reply = await sim.command(guild, "alice", "ping")
+            assert reply.content.startswith("pong")
+            assert reply.latency_ms is not None and 100 <= reply.latency_ms < 1000
+            headers = {"Authorization": f"Bot {sim.token}"}
+            started = time.monotonic()
+            async with aiohttp.ClientSession() as session, session.get(f"{sim.api_base}/nope", headers=headers) as r:
+                assert r.status == 404
+            assert time.monotonic() - started >= 0.2

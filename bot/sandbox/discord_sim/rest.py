@@ -6,6 +6,7 @@ every request is recorded, and every rule violation is answered in Discord's err
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -86,8 +87,10 @@ class RestAPI:
         shards: Callable[[], int],
         *,
         check_spec: bool = True,
+        round_trip: float = 0.0,
     ) -> None:
         self.check_spec = check_spec
+        self.round_trip = round_trip  # seconds on the network per request: half on the way in, half on the way out
         self.state = state
         self.faults = faults
         self._gateway_url = gateway_url
@@ -120,6 +123,8 @@ class RestAPI:
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await handler(request)
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)
         path = request.path
         api_path = path.split("/", 3)[3] if path.startswith("/api/") and path.count("/") >= 3 else path
         api_path = "/" + api_path.lstrip("/")
@@ -138,6 +143,8 @@ class RestAPI:
         record.status = response.status
         if isinstance(response, web.Response):
             record.response = response.get(BODY)
+        if self.round_trip:
+            await asyncio.sleep(self.round_trip / 2)
         return response
 
     async def _respond(self, request: web.Request, handler: Handler, record: RequestRecord) -> web.StreamResponse:

@@ -62,12 +62,16 @@ class SimWorld:
         port: int = 0,
         check_spec: bool = True,
         strict_descriptions: bool = False,
+        round_trip: float = 0.0,
     ) -> None:
         """``check_spec``: validate every request body against Discord's OpenAPI spec (needs the dev extra).
+        ``round_trip``: seconds each REST request spends on the network, as from a cloud region to Discord (half
+        before the simulator handles it, so deadlines count from its arrival, half before its response arrives).
         ``strict_descriptions``: reject a command sync whose commands or options keep discord.py's placeholder
         description ``"…"`` (found either way in :attr:`placeholder_descriptions`)."""
         self.host, self._port = host, port
         self.check_spec = check_spec
+        self.round_trip = round_trip
         self.settle, self.response_timeout = settle, response_timeout
         self.recommended_shards = recommended_shards
         self.bot_permissions = _perm_value(bot_permissions)
@@ -93,6 +97,7 @@ class SimWorld:
             lambda: f"{self.ws_base}/gateway",
             lambda: self.recommended_shards,
             check_spec=self.check_spec,
+            round_trip=self.round_trip,
         )
         rest.install(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
