@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.runtime.admission import DEFAULT_MAX_IN_FLIGHT
+
 ENV_PREFIX = "SHARIFY_"
 
 
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     shutdown_grace_s: float = Field(default=10.0, ge=0, le=60, description="time in-flight work gets on SIGTERM")
-    max_interactions_in_flight: int = Field(default=8, ge=1, le=1000)
+    max_interactions_in_flight: int = Field(default=DEFAULT_MAX_IN_FLIGHT, ge=1, le=1000)
 
     # Share pages: a public web page per shared playlist, on a port of its own (off unless set)
     web_host: str = "0.0.0.0"  # noqa: S104 - visitors come through the load balancer

@@ -4,10 +4,10 @@ Discord wants the first response to an interaction within 3 s of its creation (t
 Past what one process can serve, starting every interaction at once makes all of them late: each competes with
 every other for the same event loop, and the process spends its whole time on answers Discord will refuse. So:
 
-- at most `max_in_flight` interactions are on their way to their first response at a time; the others wait in a
-  bounded queue of plain entries (no task, no parsed interaction: waiting costs nothing). The slot is what the
-  deadline is about, so it is given back at the first response (`Ticket.responded()`): a command that deferred and
-  waits for Last.fm does not hold back the others;
+- at most `max_in_flight` interactions are on their way to their first response at a time (64: see
+  DEFAULT_MAX_IN_FLIGHT); the others wait in a bounded queue of plain entries (no task, no parsed interaction:
+  waiting costs nothing). The slot is what the deadline is about, so it is given back at the first response
+  (`Ticket.responded()`): a command that deferred and waits for Last.fm does not hold back the others;
 - an interaction is started only while its deadline can still be met: its remaining time must cover the time a
   first response takes here now (the recent average plus four times its recent deviation, as TCP times a
   retransmission; never less than `reserve_s` nor more than 2 s).
@@ -32,7 +32,7 @@ import asyncio
 import logging
 from collections import deque
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.clock import Clock
 from bot.runtime.metrics import Metrics
@@ -41,7 +41,11 @@ log = logging.getLogger(__name__)
 
 DISCORD_DEADLINE_S = 3.0
 DEFAULT_RESERVE_S = 0.5  # the least time left for the first response when an interaction starts
-DEFAULT_MAX_IN_FLIGHT = 8  # the loop is the bottleneck: more at once only makes each one later
+# A slot is held until Discord has the first response, so one process answers at most slots / (its own time to a
+# first response + the round trip to Discord) a second (Little's law). Its own time is a few ms of the loop each;
+# a round trip from a cloud region is 20-150 ms: 64 keeps the loop busy at 150 ms (8 capped a process at about 75
+# interactions a second at 100 ms, its loop three-quarters idle). Without a cap, thousands at once made every one late.
+DEFAULT_MAX_IN_FLIGHT = 64
 DEFAULT_LIFO_AFTER_S = 0.5
 DEFAULT_MAX_WAITING = 1000  # more than one process answers within a deadline: the rest could only expire
 # The time left must cover the recent time to a first response plus SERVICE_MARGIN times its recent deviation
@@ -121,6 +125,7 @@ class Admission:
         self._idle = asyncio.Event()
         self._idle.set()
         self.shed_counts: dict[str, int] = {}
+        self._shed_counters: dict[str, Any] = {}
 
     @property
     def in_flight(self) -> int:
@@ -249,7 +254,10 @@ class Admission:
     def _shed(self, work: Work, reason: str) -> None:
         self.shed_counts[reason] = self.shed_counts.get(reason, 0) + 1
         if self._metrics is not None:
-            self._metrics.interactions_shed.labels(reason=reason).inc()
+            counter = self._shed_counters.get(reason)
+            if counter is None:  # labels() costs more than the rest of a shed: look each one up once
+                counter = self._shed_counters[reason] = self._metrics.interactions_shed.labels(reason=reason)
+            counter.inc()
         try:
             work.shed(reason)
         except Exception:
