@@ -32,7 +32,8 @@ on, to compare.
 cloud region to Discord; on loopback it is well under a millisecond.
 
     .venv/bin/python benchmarks/interactions_bench.py [--duration 10] [--rates 10,50,200] [--same-process]
-    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin] [--generator-gc] [--round-trip-ms 100]
+    .venv/bin/python benchmarks/interactions_bench.py --knee 350 --duration 10 [--pin] [--generator-gc]
+        [--round-trip-ms 100]
 
 Human-readable lines first, then one JSON object on the last line.
 """
@@ -105,7 +106,8 @@ class RateResult:
     wall_s: float = 0.0
     shed: float | None = None  # the bot's sharify_interactions_shed_total during this rate (when it can be read)
     generator_gc: tuple[int, float] = (0, 0.0)  # this process's collections during the rate, and the longest (ms)
-    bot_cpu: float | None = None  # the bot process's CPU time during the rate over its wall time (1.0: one core)
+    bot_cpu: float | None = None  # the bot process's CPU time while the load was offered, over that time (1.0: a core)
+    generator_cpu: float = 0.0  # the same for this process (the simulator and the load generator)
 
     def latencies(self, kind: str | None = None) -> list[float]:
         """Ascending dispatch-to-first-callback times, of every interaction or of one kind."""
@@ -131,6 +133,7 @@ class RateResult:
             "throughput_per_s": round(len(done) / self.wall_s, 1) if self.wall_s else 0.0,
             "send_lag_p99_ms": round(percentile(lags, 99), 1),
             "bot_cpu": None if self.bot_cpu is None else round(self.bot_cpu, 2),
+            "generator_cpu": round(self.generator_cpu, 2),
             "generator_gc": {"collections": self.generator_gc[0], "longest_ms": round(self.generator_gc[1], 1)},
             "missed_deadlines": self.missed_deadlines,
             "violations": self.violations,
@@ -212,7 +215,9 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int | None) -> float | None:
-    """A process's user + system CPU time so far, from /proc (None where there is no /proc)."""
+    """A process's user + system CPU time so far, from /proc (None without a process or where there is no /proc)."""
+    if pid is None:
+        return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
@@ -329,9 +334,8 @@ async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float, po
     missed0, violations0 = len(sim.missed_deadlines), len(sim.violations)
     tasks: list[asyncio.Task[None]] = []
     loop = asyncio.get_running_loop()
-    cpu0 = cpu_seconds(BOT_PID[0]) if BOT_PID[0] else None
     with generator_gc_off() as pauses:
-        start = loop.time()
+        bot0, own0, start = cpu_seconds(BOT_PID[0]), os.times(), loop.time()
         for i in range(int(rate * duration)):
             at = start + i / rate
             delay = at - loop.time()
@@ -340,12 +344,14 @@ async def fire(sim: DiscordSimulator, load: Load, rate: int, duration: float, po
             outcome = Outcome(kind="?", scheduled_at=time.monotonic() - max(0.0, loop.time() - at))
             result.outcomes.append(outcome)
             tasks.append(asyncio.create_task(one(sim, load, outcome)))
+        # CPU over the time the load was offered, not the tail spent waiting out unanswered interactions
+        bot1, own1, offered_s = cpu_seconds(BOT_PID[0]), os.times(), loop.time() - start
         await asyncio.gather(*tasks)
         result.wall_s = loop.time() - start
     result.generator_gc = (pauses.count, pauses.longest_ms)
-    cpu1 = cpu_seconds(BOT_PID[0]) if BOT_PID[0] else None
-    if cpu0 is not None and cpu1 is not None and result.wall_s:
-        result.bot_cpu = (cpu1 - cpu0) / result.wall_s
+    result.generator_cpu = (own1.user + own1.system - own0.user - own0.system) / offered_s
+    if bot0 is not None and bot1 is not None:
+        result.bot_cpu = (bot1 - bot0) / offered_s
     result.missed_deadlines = len(sim.missed_deadlines) - missed0
     result.violations = len(sim.violations) - violations0
     if port and shed0 is not None:
@@ -368,8 +374,8 @@ async def prepare(sim: DiscordSimulator, targets: list[Target]) -> None:
 def table(results: list[RateResult]) -> str:
     head = (
         f"{'rate/s':>7} {'sent':>6} {'done':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'thru/s':>7} {'missed':>6} {'viol':>5} {'err':>4} {'lag p99':>8} {'gen gc':>7} {'bot cpu':>7}  "
-        "p99 by kind (create/add/show)"
+        f"{'thru/s':>7} {'missed':>6} {'viol':>5} {'err':>4} {'lag p99':>8} {'gen gc':>7} {'gen cpu':>7} "
+        f"{'bot cpu':>7}  p99 by kind (create/add/show)"
     )
     lines = [head, "-" * len(head)]
     for r in results:
@@ -379,7 +385,8 @@ def table(results: list[RateResult]) -> str:
         lines.append(
             f"{r.rate:>7} {s['sent']:>6} {s['completed']:>6} {s['p50_ms']:>8.1f} {s['p90_ms']:>8.1f} "
             f"{s['p99_ms']:>8.1f} {s['max_ms']:>8.1f} {s['throughput_per_s']:>7.1f} {s['missed_deadlines']:>6} "
-            f"{s['violations']:>5} {s['errors']:>4} {s['send_lag_p99_ms']:>8.1f} {r.generator_gc[1]:>7.1f} {cpu:>7}  "
+            f"{s['violations']:>5} {s['errors']:>4} {s['send_lag_p99_ms']:>8.1f} {r.generator_gc[1]:>7.1f} "
+            f"{s['generator_cpu']:>7.2f} {cpu:>7}  "
             f"{kinds}"
         )
     return "\n".join(lines)
@@ -411,7 +418,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     print(table(results))
     print("latency = gateway dispatch -> first callback (Reply.latency_ms); lag = dispatch time vs schedule; "
           "gen gc = the generator's longest garbage-collection pause during the rate (ms); "
-          "bot cpu = the bot's CPU time over the rate's wall time (1.0 = one core)")  # fmt: skip
+          "gen cpu, bot cpu = the generator's and the bot's CPU time while the load was offered, over that time "
+          "(1.0 = one core)")  # fmt: skip
     errors = [o.error for r in results for o in r.outcomes if o.error]
     for error in errors[:5]:
         print(f"  error: {error}")
