@@ -28,6 +28,9 @@ off (it collects, and freezes what survives, between rates); the bot keeps Pytho
 gives the generator's collections during the rates and its longest pause; ``--generator-gc`` keeps its collector
 on, to compare.
 
+``--expired`` offers only interactions already a minute old, so the bot sheds every one: with the bot's CPU column,
+what reading and shedding costs it per interaction offered, on the real socket.
+
 ``--round-trip-ms 100`` puts each REST request (an interaction callback among them) 100 ms on the network, as from a
 cloud region to Discord; on loopback it is well under a millisecond.
 
@@ -408,6 +411,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 await prepare(sim, targets)
                 load = Load(targets, args.seed)
                 await fire(sim, load, 20, 1.0)  # warm-up, not reported
+                if args.expired:
+                    sim.state.interaction_age = 60.0
+                    sim.response_timeout = 0.5  # none will be answered: don't wait long for each
                 results = []
                 for rate in rates:
                     results.append(await fire(sim, load, rate, args.duration, port))
@@ -449,6 +455,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "pinned": PIN[0] and not args.same_process,
         "generator_gc": GENERATOR_GC[0],
         "round_trip_ms": args.round_trip_ms,
+        "expired": args.expired,
     }
     return out
 
@@ -465,6 +472,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--round-trip-ms", type=float, default=0.0, help="network round trip of each REST request (as to Discord)"
     )
+    parser.add_argument("--expired", action="store_true", help="offer only interactions past their deadline")
     parser.add_argument("--generator-gc", action="store_true", help="keep the generator's collector on during rates")
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT[0], help="SHARIFY_MAX_INTERACTIONS_IN_FLIGHT")
     child = ("API", "GATEWAY", "TOKEN", "DATA_DIR", "PORT")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import aiohttp
+import discord
 from discord.ext import commands
 
 from bot.sandbox.discord_sim import DiscordSimulator, SimGuild
@@ -132,3 +133,16 @@ async def test_round_trip_puts_every_request_on_the_network():
             async with aiohttp.ClientSession() as session, session.get(f"{sim.api_base}/nope", headers=headers) as r:
                 assert r.status == 404
             assert time.monotonic() - started >= 0.2
+
+
+async def test_interaction_age_delivers_interactions_already_old(
+    sim: DiscordSimulator, guild: SimGuild, bot: commands.Bot
+):
+    """`interaction_age`: the interaction's id, its creation time for the bot, is that much older than now."""
+    sim.state.interaction_age = 60.0
+    reply = await sim.command(guild, "alice", "ping")
+    age = discord.utils.utcnow() - discord.utils.snowflake_time(reply.record.id)
+    assert 59 <= age.total_seconds() <= 65
+    sim.state.interaction_age = 0.0
+    fresh = await sim.command(guild, "alice", "ping")
+    assert (discord.utils.utcnow() - discord.utils.snowflake_time(fresh.record.id)).total_seconds() < 5

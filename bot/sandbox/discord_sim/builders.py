@@ -111,7 +111,7 @@ def envelope(
     attachment_size_limit: int = DEFAULT_ATTACHMENT_LIMIT,
 ) -> InteractionRecord:
     """Create and register an interaction with every field discord.py reads (incl. ``attachment_size_limit``)."""
-    interaction_id = state.ids.next()
+    interaction_id = state.ids.next() - (round(state.interaction_age * 1000) << 22)
     token = f"aW50ZXJhY3Rpb24{interaction_id}{secrets.token_urlsafe(24)}"
     perms = guild.permissions_for(member, channel)
     bot_member = guild.members.get(state.bot.id)

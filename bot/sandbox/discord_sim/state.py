@@ -76,6 +76,9 @@ class SimState:
     token: str
     attachment_url: str
     deadline: float = 3.0
+    # Seconds by which new interactions are older than now (their id is their creation time): past `deadline`, every
+    # interaction reaches the bot already too late to answer, as when Discord delivers a backlog.
+    interaction_age: float = 0.0
     ids: Snowflakes = field(default_factory=Snowflakes)
     users: dict[int, SimUser] = field(default_factory=dict)
     guilds: dict[int, SimGuild] = field(default_factory=dict)
