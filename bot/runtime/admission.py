@@ -43,8 +43,8 @@ DISCORD_DEADLINE_S = 3.0
 DEFAULT_RESERVE_S = 0.5  # the least time left for the first response when an interaction starts
 # A slot is held until Discord has the first response, so one process answers at most slots / (its own time to a
 # first response + the round trip to Discord) a second (Little's law). Its own time is a few ms of the loop each;
-# a round trip from a cloud region is 20-150 ms: 64 keeps the loop busy at 150 ms (8 capped a process at about 75
-# interactions a second at 100 ms, its loop three-quarters idle). Without a cap, thousands at once made every one late.
+# a round trip from a cloud region is 20-150 ms: 64 keeps the loop busy at 150 ms (8 capped a process at about 87
+# interactions a second at 100 ms, its loop mostly idle). Without a cap, thousands at once made every one late.
 DEFAULT_MAX_IN_FLIGHT = 64
 DEFAULT_LIFO_AFTER_S = 0.5
 DEFAULT_MAX_WAITING = 1000  # more than one process answers within a deadline: the rest could only expire
