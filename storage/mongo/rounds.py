@@ -241,7 +241,10 @@ class MongoRounds:
         voting_ends_at: datetime | None = None,
     ) -> Round | None:
         update: Doc = {"phase": to.value, "next_at": utc(next_at) if next_at else None, "announce_pending": True}
-        update["revealed_at" if to is Phase.REVEALED else "closed_at"] = utc(at)
+        if to is Phase.REVEALED:
+            update["revealed_at"] = utc(at)
+        elif expect is Phase.OPEN:  # submissions close once: cancelling while voting keeps when they did
+            update["closed_at"] = utc(at)
         if voting_ends_at is not None:
             update["voting_ends_at"] = utc(voting_ends_at)
         if not to.active:

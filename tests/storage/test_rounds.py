@@ -166,6 +166,13 @@ async def test_phase_changes_are_compare_and_set_under_concurrent_callers(storag
     assert await storage.rounds.active_for(G1, r.playlist_id) is None
 
 
+async def test_cancelling_while_voting_keeps_when_submissions_closed(storage: Storage) -> None:
+    r = await to_voting(storage, await started(storage))
+    gone = await storage.rounds.transition(G1, r.id, expect=Phase.VOTING, to=Phase.CANCELLED, at=at(50), next_at=None)
+    assert gone is not None and gone.phase is Phase.CANCELLED
+    assert gone.closed_at == at(10) and gone.next_at is None
+
+
 async def test_due_rounds_are_found_by_their_next_transition_time(storage: Storage) -> None:
     soon = await started(storage, closes_in=60)
     pid = await playlist_with(storage, 0, name="Other")
