@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -31,3 +32,14 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+
+async def wait_at_most(clock: Clock, done: Awaitable[Any], seconds: float) -> None:
+    """Wait until `done` ends or `seconds` pass on `clock`, whichever is first; `done` is cancelled if time ran out."""
+    ending = asyncio.ensure_future(done)
+    deadline = asyncio.ensure_future(clock.sleep(seconds))
+    try:
+        await asyncio.wait({ending, deadline}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ending.cancel()
+        deadline.cancel()

@@ -34,7 +34,7 @@ from collections import deque
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, wait_at_most
 from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -190,13 +190,7 @@ class Admission:
     async def drain(self, timeout_s: float) -> int:
         """Wait up to `timeout_s` for the admitted work to end; returns how many are still running."""
         if self._running:
-            wait = asyncio.ensure_future(self._idle.wait())
-            deadline = asyncio.ensure_future(self._clock.sleep(timeout_s))
-            try:
-                await asyncio.wait({wait, deadline}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                wait.cancel()
-                deadline.cancel()
+            await wait_at_most(self._clock, self._idle.wait(), timeout_s)
         return self._running
 
     # -- inside -------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import aiohttp
 import discord
 from discord.utils import MISSING
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, wait_at_most
 from bot.runtime.admission import Admission
 from bot.runtime.jobs import Backoff, JobRunner
 
@@ -104,13 +104,7 @@ async def login_with_retry(
                 "cannot reach Discord (%s: %s); retrying in %.1f s", type(error).__name__, error or "no detail", delay
             )
             await _reset_http(bot)
-            stop = asyncio.ensure_future(lifecycle.wait())
-            pause = asyncio.ensure_future(clock.sleep(delay))
-            try:
-                await asyncio.wait({stop, pause}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stop.cancel()
-                pause.cancel()
+            await wait_at_most(clock, lifecycle.wait(), delay)
     return False
 
 

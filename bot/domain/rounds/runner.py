@@ -18,7 +18,7 @@ import logging
 import random
 from typing import Protocol
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, wait_at_most
 from bot.domain.rounds.models import Phase, Results, Round
 
 log = logging.getLogger(__name__)
@@ -146,10 +146,4 @@ class RoundRunner:
 
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()
-        woken = asyncio.ensure_future(self._wake.wait())
-        sleeping = asyncio.ensure_future(self._clock.sleep(seconds))
-        try:
-            await asyncio.wait({woken, sleeping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            woken.cancel()
-            sleeping.cancel()
+        await wait_at_most(self._clock, self._wake.wait(), seconds)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, wait_at_most
 from bot.domain.ports.schedules import ScheduleRepository
 from bot.domain.schedules.models import Fresh, Outcome, Schedule, nonce_of, occurrence_id
 
@@ -156,13 +156,7 @@ class ScheduleRunner:
         """Stop claiming; posts in flight finish (within stop_timeout_s); unstarted claims are released."""
         self._stopping.set()
         self._wake.set()
-        waiting = asyncio.ensure_future(self._idle.wait())
-        deadline = asyncio.ensure_future(self._clock.sleep(self.settings.stop_timeout_s))
-        try:
-            await asyncio.wait({waiting, deadline}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiting.cancel()
-            deadline.cancel()
+        await wait_at_most(self._clock, self._idle.wait(), self.settings.stop_timeout_s)
 
     async def tick(self) -> int:
         """One round: claim up to a batch of due schedules and handle them. Returns how many were claimed."""
@@ -297,10 +291,4 @@ class ScheduleRunner:
 
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()
-        woken = asyncio.ensure_future(self._wake.wait())
-        sleeping = asyncio.ensure_future(self._clock.sleep(seconds))
-        try:
-            await asyncio.wait({woken, sleeping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            woken.cancel()
-            sleeping.cancel()
+        await wait_at_most(self._clock, self._wake.wait(), seconds)
