@@ -34,33 +34,18 @@ from bot.sandbox.discord_sim import DiscordSimulator
 from bot.sandbox.harness import sharify_on
 
 
-async def capture_frame(sim: DiscordSimulator) -> str:
-    """One real INTERACTION_CREATE frame (a /playlist add), as the simulator sends it to the connected bot."""
-    frames: list[str] = []
-    original = sim_gateway.frame
-
-    def keep(op: int, data: Any, seq: int | None = None, event: str | None = None) -> str:
-        text = original(op, data, seq, event)
-        if event == "INTERACTION_CREATE":
-            frames.append(text)
-        return text
-
-    sim_gateway.frame = keep
-    try:
-        guild = sim.add_guild("Bench")
-        member = sim.add_member(guild, "member")
-        await sim.command(guild, member, "playlist create", name="Mix")
-        await sim.command(guild, member, "playlist add", name="Mix", track="Artist - Song")
-    finally:
-        sim_gateway.frame = original
-    return frames[-1]
-
-
-def expired(frame: str) -> str:
-    """The frame with its interaction's id (its creation time) moved a minute back: past Discord's 3 s."""
-    message = json.loads(frame)
-    message["d"]["id"] = str(discord.utils.time_snowflake(discord.utils.utcnow()) - (60_000 << 22))
-    return json.dumps(message)
+async def expired_frame(sim: DiscordSimulator) -> str:
+    """A real INTERACTION_CREATE frame (a /playlist add) as the simulator sent it, with its interaction's id (its
+    creation time) moved a minute back: past Discord's 3 s, so the admission sheds it."""
+    guild = sim.add_guild("Bench")
+    member = sim.add_member(guild, "member")
+    await sim.command(guild, member, "playlist create", name="Mix")
+    await sim.command(guild, member, "playlist add", name="Mix", track="Artist - Song")
+    sent = [(seq, data) for session in sim.gateway.sessions.values() for seq, event, data in session.history
+            if event == "INTERACTION_CREATE"]  # fmt: skip
+    seq, data = max(sent, key=lambda item: item[0])
+    data = {**data, "id": str(discord.utils.time_snowflake(discord.utils.utcnow()) - (60_000 << 22))}
+    return sim_gateway.frame(sim_gateway.DISPATCH, data, seq, "INTERACTION_CREATE")
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -70,7 +55,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 async def measure(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     async with DiscordSimulator(settle=0.0) as sim, sharify_on(sim, settings) as app:
-        frame = expired(await capture_frame(sim))
+        frame = await expired_frame(sim)
         shards = getattr(app.bot, "_AutoShardedClient__shards", {})
         ws = app.bot.ws or next(iter(shards.values())).ws
         admission = app.bot.admission
